@@ -1,0 +1,1 @@
+"""Plain domain objects and pure rules. No framework imports here."""
