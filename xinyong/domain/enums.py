@@ -65,8 +65,13 @@ class Tier(StrEnum):
 
     @property
     def zh(self) -> str:
-        return {"positive": "守信", "neutral": "中性", "minor": "轻微失信", "general": "一般失信",
-                "serious": "严重失信"}[self.value]
+        return {
+            "positive": "守信",
+            "neutral": "中性",
+            "minor": "轻微失信",
+            "general": "一般失信",
+            "serious": "严重失信",
+        }[self.value]
 
 
 class Role(StrEnum):

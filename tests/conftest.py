@@ -1,0 +1,76 @@
+"""Shared fixtures. The same suite runs on SQLite (always) and PostgreSQL (when
+XINYONG_TEST_DATABASE_URL points at a server: a fresh database is created per run).
+Tests isolate by rolling back an outer transaction; services write in SAVEPOINTs inside it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from xinyong.catalog import Catalog, load_catalog
+from xinyong.domain.actor import Actor
+from xinyong.services import catalog as catalog_service
+from xinyong.services.platform import Platform
+from xinyong.settings import Settings
+from xinyong.store import Store
+from xinyong.store.engine import make_engine
+from xinyong.store.migrate import upgrade
+
+PG_URL = os.environ.get("XINYONG_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _pg_database(name: str) -> tuple[str, Engine]:
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    return url, admin
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+        return
+    name = f"xinyong_test_{uuid.uuid4().hex[:12]}"
+    url, admin = _pg_database(name)
+    eng = make_engine(url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def store(engine: Engine) -> Iterator[Store]:
+    conn = engine.connect()
+    outer = conn.begin()
+    try:
+        yield Store(engine, connection=conn)
+    finally:
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture
+def platform(store: Store, catalog: Catalog, tmp_path: Path) -> Platform:
+    catalog_service.sync(store, catalog, Actor.system("test"))
+    return Platform(settings=Settings(data_dir=tmp_path), store=store, catalog=catalog)

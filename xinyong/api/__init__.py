@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI). Thin: parse the request, call one service, render."""

@@ -1,0 +1,57 @@
+"""The FastAPI application: API under /api/v1, portal pages, /healthz, one error shape."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+import xinyong
+from xinyong.api import catalog as catalog_api
+from xinyong.api import errors
+from xinyong.api.deps import platform
+from xinyong.services.platform import Platform
+from xinyong.settings import PACKAGE_DIR, Settings
+from xinyong.web import pages
+
+DESCRIPTION = """\
+xinyong (信用) public credit information platform. Public credit information queries are free
+and need no account (《深圳经济特区社会信用条例》第四十五条). Every error has the same JSON shape:
+`{"error": {"code", "message", "message_zh", "rule", "problems": [{"rule", "message", "where"}]}}`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, platform_obj: Platform | None = None) -> FastAPI:
+    own = platform_obj is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if own:
+            app.state.platform.close()
+
+    app = FastAPI(
+        title="xinyong 信用", version=xinyong.__version__, description=DESCRIPTION, lifespan=lifespan
+    )
+    app.state.platform = platform_obj or Platform.open(settings or Settings.from_env())
+    errors.install(app)
+    app.include_router(catalog_api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and store check")
+    def healthz(p: Platform = Depends(platform)) -> dict[str, Any]:
+        with p.store.read() as conn:
+            conn.execute(text("SELECT 1"))
+        return {
+            "status": "ok",
+            "database": p.store.dialect,
+            "catalog_version": p.catalog.version,
+            "version": xinyong.__version__,
+        }
+
+    return app

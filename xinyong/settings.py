@@ -1,0 +1,84 @@
+"""One typed settings object. Every setting has an environment name, a default and a help line.
+
+``docs/settings.md`` lists them all; a test fails when a setting is not documented there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_DATA_DIR = Path("var")
+
+
+def _setting(env: str, default: Any, help: str) -> Any:
+    return field(default=default, metadata={"env": env, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = _setting(
+        "XINYONG_DATABASE_URL",
+        "",
+        "SQLAlchemy URL of the store; empty means SQLite at <data_dir>/xinyong.db.",
+    )
+    data_dir: Path = _setting(
+        "XINYONG_DATA_DIR", DEFAULT_DATA_DIR, "Directory for the SQLite file, keys and uploads."
+    )
+    catalog_dir: str = _setting(
+        "XINYONG_CATALOG_DIR", "", "Directory of catalog YAML files; empty means the built-in catalog."
+    )
+    host: str = _setting("XINYONG_HOST", "127.0.0.1", "Address the web server binds to.")
+    port: int = _setting("XINYONG_PORT", 8000, "Port the web server listens on.")
+    default_language: str = _setting(
+        "XINYONG_LANGUAGE", "zh", "Portal language when the visitor chose none (zh or en)."
+    )
+    sqlite_busy_timeout_ms: int = _setting(
+        "XINYONG_SQLITE_BUSY_TIMEOUT_MS", 30000, "How long a SQLite writer waits for the write lock."
+    )
+    demo_subjects: int = _setting(
+        "XINYONG_DEMO_SUBJECTS", 20000, "Subjects in the synthetic city made by `make demo`."
+    )
+    demo_records: int = _setting(
+        "XINYONG_DEMO_RECORDS", 200000, "Records in the synthetic city made by `make demo`."
+    )
+    demo_seed: int = _setting("XINYONG_DEMO_SEED", 1, "Seed of the synthetic city made by `make demo`.")
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'xinyong.db').as_posix()}"
+
+    @property
+    def catalog_path(self) -> Path | None:
+        return Path(self.catalog_dir) if self.catalog_dir else None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f.metadata["env"]
+            if name in env and env[name] != "":
+                values[f.name] = _convert(f.default, env[name])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _convert(default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, Path):
+        return Path(raw)
+    return raw
+
+
+def describe() -> list[tuple[str, str, Any, str]]:
+    """(field, env name, default, help) of every setting, for docs and `xinyong settings`."""
+    return [(f.name, f.metadata["env"], f.default, f.metadata["help"]) for f in fields(Settings)]

@@ -1,0 +1,101 @@
+"""Engine and transaction handling. Dialect differences live here and in ``dialect.py``.
+
+SQLite: WAL, foreign keys on, one writer at a time (``BEGIN IMMEDIATE`` plus a process
+lock), SAVEPOINT support through SQLAlchemy's documented pysqlite recipe.
+PostgreSQL: psycopg 3.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from xinyong.errors import ConfigurationError
+
+
+def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
+    path = make_url(url).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let SQLAlchemy emit BEGIN itself (savepoints work)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("xinyong_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 30000) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, busy_timeout_ms)
+    if url.startswith("postgresql"):
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return create_engine(url, pool_pre_ping=True)
+    raise ConfigurationError(
+        f"unsupported database URL {url!r}: use sqlite:///path or postgresql+psycopg://…",
+        rule="settings.database_url",
+    )
+
+
+class Store:
+    """Hands out transactions. Services own their transactions through ``write()`` and ``read()``.
+
+    A store can be bound to one open connection (tests isolate by rollback this way);
+    then each ``write()`` is a SAVEPOINT inside the outer transaction.
+    """
+
+    def __init__(self, engine: Engine, *, connection: Connection | None = None) -> None:
+        self.engine = engine
+        self._bound = connection
+        self._write_lock = threading.RLock()
+        self._writer = engine.execution_options(xinyong_write=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        if self._bound is not None:
+            with self._bound.begin_nested():
+                yield self._bound
+            return
+        with self._write_lock, self._writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        if self._bound is not None:
+            yield self._bound
+            return
+        with self.engine.connect() as conn:
+            yield conn
+
+    def bound_to(self, connection: Connection) -> Store:
+        return Store(self.engine, connection=connection)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def create_store(url: str, *, busy_timeout_ms: int = 30000) -> Store:
+    return Store(make_engine(url, busy_timeout_ms=busy_timeout_ms))

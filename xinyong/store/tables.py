@@ -1,0 +1,174 @@
+"""Tables of the store (SQLAlchemy Core).
+
+Constraint names follow one naming convention so Alembic migrations are stable on
+SQLite (batch mode) and PostgreSQL. A test compares these tables with the migrations.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+Id64 = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrement needs INTEGER PRIMARY KEY
+
+catalog_versions = Table(
+    "catalog_versions",
+    metadata,
+    Column("version", String(64), primary_key=True, comment="SHA-256 of the canonical catalog files"),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("loaded_by", String(200), nullable=False),
+)
+
+catalog_items = Table(
+    "catalog_items",
+    metadata,
+    Column("version", ForeignKey("catalog_versions.version"), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("tier", String(16), nullable=False),
+    Column("disclosure", String(16), nullable=False),
+    Column("sharing_scope", String(16), nullable=False),
+    Column("definition", Json, nullable=False, comment="the item as loaded, legal basis included"),
+)
+
+source_units = Table(
+    "source_units",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("uscc", String(18), nullable=False, unique=True),
+    Column("domain", String(64), nullable=False),
+    Column("items", Json, nullable=False, comment="catalog item codes this unit may supply"),
+    Column("api_key_hash", String(200), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("id", String(24), primary_key=True, comment="stable id derived from the primary identifier"),
+    Column("kind", String(32), nullable=False),
+    Column("id_scheme", String(32), nullable=False, comment="uscc, resident_id, passport …"),
+    Column("id_value", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("legal_representative", String(100), nullable=True),
+    Column("registered_on", Date, nullable=True),
+    Column("region", String(6), nullable=True),
+    Column("is_individual_business", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("id_scheme", "id_value", name="uq_subjects_id_scheme_id_value"),
+)
+Index("ix_subjects_name", subjects.c.name)
+
+subject_identifiers = Table(
+    "subject_identifiers",
+    metadata,
+    Column("scheme", String(32), primary_key=True),
+    Column("value", String(64), primary_key=True),
+    Column("subject_id", ForeignKey("subjects.id"), nullable=False, index=True),
+    Column("source", String(100), nullable=False, comment="how the mapping was learned"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+subject_names = Table(
+    "subject_names",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("subject_id", ForeignKey("subjects.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("valid_from", Date, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(100), nullable=False),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("unit_code", ForeignKey("source_units.code"), nullable=True),
+    Column("kind", String(32), nullable=False, comment="registry, records …"),
+    Column("source_name", String(500), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("rows_total", Integer, nullable=False, default=0),
+    Column("rows_accepted", Integer, nullable=False, default=0),
+    Column("rows_rejected", Integer, nullable=False, default=0),
+    Column("report", Json, nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("actor", String(200), nullable=False),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column(
+        "id", String(64), primary_key=True, comment="SHA-256 of item, subject, unit and normalised fields"
+    ),
+    Column("item_code", String(64), nullable=False),
+    Column("catalog_version", ForeignKey("catalog_versions.version"), nullable=False),
+    Column("subject_id", ForeignKey("subjects.id"), nullable=False),
+    Column("unit_code", ForeignKey("source_units.code"), nullable=False),
+    Column("document_number", String(100), nullable=True),
+    Column("decision_date", Date, nullable=True),
+    Column("tier", String(16), nullable=False),
+    Column("fields", Json, nullable=False),
+    Column("status", String(16), nullable=False, comment="current, superseded, revoked"),
+    Column("supersedes", String(64), nullable=True),
+    Column("batch_id", ForeignKey("batches.id"), nullable=True),
+    Column("source_row", Integer, nullable=True),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_records_subject_id", records.c.subject_id)
+Index("ix_records_unit_code_document_number", records.c.unit_code, records.c.document_number)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", Id64, primary_key=True, autoincrement=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("action", String(100), nullable=False, comment="object:verb, e.g. catalog:load, batch:accept"),
+    Column("actor_role", String(32), nullable=False),
+    Column("actor_user", String(200), nullable=False),
+    Column("actor_unit", String(64), nullable=False),
+    Column("purpose", String(32), nullable=True),
+    Column("object_type", String(32), nullable=False),
+    Column("object_id", String(100), nullable=False),
+    Column("subject_id", String(24), nullable=True, index=True),
+    Column("document_number", String(100), nullable=True),
+    Column("payload", Json, nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+)
+Index("ix_events_object", events.c.object_type, events.c.object_id)

@@ -1,0 +1,1 @@
+"""Server-rendered portal: zh-CN first, English switch, works without JavaScript."""

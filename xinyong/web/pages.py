@@ -1,0 +1,78 @@
+"""Portal pages. Thin: pick the language, call a service or view builder, render a template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from xinyong.api.deps import platform
+from xinyong.errors import XinyongError
+from xinyong.services import catalog as catalog_service
+from xinyong.services.platform import Platform
+from xinyong.settings import PACKAGE_DIR
+from xinyong.web import views
+from xinyong.web.i18n import LANGUAGES, translator
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=PACKAGE_DIR / "web" / "templates")
+LANG_COOKIE = "xinyong_lang"
+
+
+def language(request: Request) -> str:
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if asked in LANGUAGES:
+        return str(asked)
+    p = getattr(request.app.state, "platform", None)
+    return p.settings.default_language if p else "zh"
+
+
+def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    lang = language(request)
+    other = "en" if lang == "zh" else "zh"
+    switch = request.url.include_query_params(lang=other)
+    ctx = {
+        "lang": lang,
+        "other_lang": other,
+        "t": translator(lang),
+        "switch_url": str(switch.path) + "?" + str(switch.query),
+        **context,
+    }
+    response = templates.TemplateResponse(request, template, ctx, status_code=status)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+def render_error(request: Request, err: XinyongError, status: int) -> Response:
+    lang = language(request)
+    message = err.message_zh if lang == "zh" and err.message_zh else err.message
+    return render(
+        request, "error.html", {"message": message, "problems": [str(p) for p in err.problems]}, status
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    return render(request, "home.html", {})
+
+
+@router.get("/catalog", response_class=HTMLResponse)
+def catalog_page(request: Request, p: Platform = Depends(platform)) -> HTMLResponse:
+    lang = language(request)
+    groups = views.catalog_groups(p.catalog, lang)
+    return render(
+        request,
+        "catalog.html",
+        {"groups": groups, "version": p.catalog.version, "count": len(p.catalog.items)},
+    )
+
+
+@router.get("/catalog/{code}", response_class=HTMLResponse)
+def catalog_item_page(code: str, request: Request, p: Platform = Depends(platform)) -> HTMLResponse:
+    item = catalog_service.get_item(p.catalog, code)
+    return render(
+        request, "catalog_item.html", {"item": views.item_detail(p.catalog, item, language(request))}
+    )
