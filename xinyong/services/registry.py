@@ -88,7 +88,9 @@ def parse_row(raw: dict[str, str], where: dict[str, Any]) -> tuple[RegistryRow |
             )
         )
     scheme, value, individual_business = _parse_identifier(kind, raw, where, problems)
-    registered_on = _parse_date(raw.get("registered_on", ""), {**where, "field": "registered_on"}, problems)
+    registered_on = _parse_date(
+        _first(raw, "registered_on", "registration_date"), {**where, "field": "registered_on"}, problems
+    )
     if problems or kind is None:
         return None, problems
     return RegistryRow(
@@ -102,6 +104,11 @@ def parse_row(raw: dict[str, str], where: dict[str, Any]) -> tuple[RegistryRow |
         is_individual_business=individual_business,
         legacy=_legacy_codes(scheme, value, raw),
     ), []
+
+
+def _first(raw: dict[str, str], *names: str) -> str:
+    """The first non-empty of several accepted column names (e.g. registered_on or registration_date)."""
+    return next(((raw.get(n) or "").strip() for n in names if (raw.get(n) or "").strip()), "")
 
 
 def _parse_kind(raw: str, where: dict[str, Any], problems: list[Problem]) -> SubjectKind | None:
