@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -32,10 +34,14 @@ def _settings(database_url: str | None = None) -> Settings:
     return Settings.from_env(database_url=database_url)
 
 
-def _fail(err: XinyongError) -> None:
-    err_console.print(f"[bold red]error[/] [{err.code}] {err.message}")
+def _report(err: XinyongError) -> None:
+    err_console.print(f"[bold red]error[/] {escape(f'[{err.code}] {err.message}')}")
     for p in err.problems:
-        err_console.print(f"  - {p}")
+        err_console.print(f"  - {escape(str(p))}")
+
+
+def _fail(err: XinyongError) -> None:
+    _report(err)
     raise typer.Exit(1)
 
 
@@ -84,7 +90,7 @@ def catalog_check(
     problems = check_catalog(directory)
     if problems:
         for p in problems:
-            err_console.print(f"[red]✗[/] {p}")
+            err_console.print(f"[red]✗[/] {escape(str(p))}")
         err_console.print(f"[bold red]{len(problems)} problem(s)[/] in {directory or 'the built-in catalog'}")
         raise typer.Exit(1)
     cat = load_catalog(directory)
@@ -125,10 +131,10 @@ def ids_check(codes: Annotated[list[str], typer.Argument(help="Codes to check.")
     for code in codes:
         result = check(code)
         if result.valid:
-            console.print(f"{code}\t{result.kind.value}\tvalid")
+            typer.echo(f"{code}\t{result.kind.value}\tvalid")
         else:
             bad += 1
-            console.print(f"{code}\t{result.kind.value}\tinvalid\t{result.rule}\t{result.message}")
+            typer.echo(f"{code}\t{result.kind.value}\tinvalid\t{result.rule}\t{result.message}")
     if bad:
         raise typer.Exit(1)
 
@@ -224,8 +230,8 @@ def _same_city(manifest: Path, settings: Settings) -> bool:
     data = json.loads(manifest.read_text(encoding="utf-8"))
     return bool(
         data.get("seed") == settings.demo_seed
-        and data.get("requested", {}).get("subjects") == settings.demo_subjects
-        and data.get("requested", {}).get("records") == settings.demo_records
+        and data.get("subjects", {}).get("total") == settings.demo_subjects
+        and data.get("records", {}).get("total") == settings.demo_records
     )
 
 
@@ -242,7 +248,8 @@ def main() -> None:
     try:
         app()
     except XinyongError as e:
-        _fail(e)
+        _report(e)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
