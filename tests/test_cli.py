@@ -56,8 +56,16 @@ def test_ids_check_prints_kind_and_verdict() -> None:
 
 
 def test_every_command_has_help() -> None:
-    for args in (["--help"], ["catalog", "--help"], ["catalog", "check", "--help"], ["ids", "check", "--help"],
-                 ["db", "upgrade", "--help"], ["synth", "--help"], ["demo", "--help"], ["serve", "--help"]):
+    for args in (
+        ["--help"],
+        ["catalog", "--help"],
+        ["catalog", "check", "--help"],
+        ["ids", "check", "--help"],
+        ["db", "upgrade", "--help"],
+        ["synth", "--help"],
+        ["demo", "--help"],
+        ["serve", "--help"],
+    ):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, args
         assert "Usage" in result.output
@@ -65,7 +73,9 @@ def test_every_command_has_help() -> None:
 
 def test_synth_writes_a_city(tmp_path: Path) -> None:
     out = tmp_path / "city"
-    result = runner.invoke(app, ["synth", "--out", str(out), "--subjects", "300", "--records", "2000", "--seed", "3"])
+    result = runner.invoke(
+        app, ["synth", "--out", str(out), "--subjects", "300", "--records", "2000", "--seed", "3"]
+    )
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["seed"] == 3 and manifest["records"]["total"] == 2000

@@ -25,6 +25,8 @@ ids_app = typer.Typer(help="Identifiers: USCC, resident ID, legacy codes.", no_a
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(ids_app, name="ids")
+units_app = typer.Typer(help="Source units (信息提供单位) and their API keys.", no_args_is_help=True)
+app.add_typer(units_app, name="units")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -187,6 +189,173 @@ def load_registry(
     finally:
         platform.close()
     console.print_json(json.dumps(result.summary(), ensure_ascii=False))
+
+
+@app.command("ingest")
+def ingest_cmd(
+    path: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GB18030), XLSX or JSON-lines file.")],
+    unit: Annotated[str, typer.Option(help="Code of the source unit sending the file.")],
+    item: Annotated[
+        str | None, typer.Option(help="Catalog item; inferred from the header when omitted.")
+    ] = None,
+    accept_valid: Annotated[
+        bool, typer.Option("--accept-valid", help="Store the valid rows, report the rest.")
+    ] = False,
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding of a CSV (detected when omitted).")
+    ] = None,
+    report_csv: Annotated[
+        Path | None, typer.Option("--report", help="Write the rejection report as CSV.")
+    ] = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Ingest a source unit's file: validate every row against the catalog, link subjects, store."""
+    from xinyong.domain.actor import Actor
+    from xinyong.services import ingest, rejections
+    from xinyong.services.platform import Platform
+
+    platform = Platform.open(_settings(database_url))
+    options = ingest.IngestOptions(item=item, accept_valid=accept_valid, encoding=encoding)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task(path.name, total=None)
+            report = ingest.ingest_file(
+                platform.store,
+                platform.catalog,
+                path,
+                unit,
+                Actor.operator("cli"),
+                options,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+    except XinyongError as e:
+        _fail(e)
+        return
+    finally:
+        platform.close()
+    _print_batch(report.summary(), [p.as_dict() for p in report.problems])
+    if report_csv:
+        report_csv.write_bytes(rejections.to_csv(p.as_dict() for p in report.problems))
+    if report.status == "rejected":
+        raise typer.Exit(1)
+
+
+def _print_batch(summary: dict[str, object], problems: list[dict[str, object]], shown: int = 20) -> None:
+    console.print_json(json.dumps(summary, ensure_ascii=False))
+    for p in problems[:shown]:
+        where = p.get("where", {})
+        assert isinstance(where, dict)
+        text = p.get("message_zh") or p["message"]
+        console.print(escape(f"row {where.get('row', '-')} {where.get('field', '')}: [{p['rule']}] {text}"))
+    if len(problems) > shown:
+        console.print(f"… {len(problems) - shown} more (use --report FILE for all)")
+
+
+@app.command("batches")
+def batches_cmd(
+    unit: Annotated[str | None, typer.Option(help="Only this unit's batches.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 30,
+    database_url: DbUrl = None,
+) -> None:
+    """List batches with their status, counts and timing."""
+    from xinyong.domain.actor import Actor
+    from xinyong.services import ingest
+    from xinyong.services.platform import Platform
+
+    platform = Platform.open(_settings(database_url))
+    try:
+        rows = ingest.list_batches(platform.store, Actor.operator("cli"), limit=limit, unit=unit)
+    finally:
+        platform.close()
+    table = Table(
+        "batch", "unit", "kind", "file", "status", "rows", "accepted", "rejected", "started", "seconds"
+    )
+    for b in rows:
+        took = (b["finished_at"] - b["started_at"]).total_seconds() if b["finished_at"] else None
+        table.add_row(
+            b["id"][:12],
+            b["unit_code"] or "-",
+            b["kind"],
+            b["source_name"],
+            b["status"],
+            str(b["rows_total"]),
+            str(b["rows_accepted"]),
+            str(b["rows_rejected"]),
+            b["started_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            f"{took:.2f}" if took is not None else "-",
+        )
+    console.print(table)
+
+
+@units_app.command("list")
+def units_list(database_url: DbUrl = None) -> None:
+    """List source units and the catalog items each may supply."""
+    from xinyong.services import units
+    from xinyong.services.platform import Platform
+
+    platform = Platform.open(_settings(database_url))
+    try:
+        found = units.list_units(platform.store)
+    finally:
+        platform.close()
+    table = Table("code", "name", "USCC", "items", "key", show_lines=True)
+    for u in found:
+        table.add_row(u.code, u.name_zh, u.uscc, "\n".join(u.items) or "-", "yes" if u.has_key else "-")
+    console.print(table)
+
+
+@units_app.command("add")
+def units_add(
+    code: Annotated[str, typer.Argument(help="New unit code, e.g. sz_futian_samr.")],
+    name_zh: Annotated[str, typer.Option(help="Chinese name.")],
+    name_en: Annotated[str, typer.Option(help="English name.")],
+    uscc: Annotated[str, typer.Option(help="The unit's Unified Social Credit Code.")],
+    domain: Annotated[str, typer.Option(help="Domain, e.g. market_regulation; limits the grantable items.")],
+    items: Annotated[str, typer.Option(help="Comma-separated catalog item codes it may supply.")],
+    database_url: DbUrl = None,
+) -> None:
+    """Register another source unit for items the catalog allocates to its domain."""
+    from xinyong.domain.actor import Actor
+    from xinyong.services import units
+    from xinyong.services.platform import Platform
+
+    platform = Platform.open(_settings(database_url))
+    try:
+        unit = units.add_unit(
+            platform.store,
+            platform.catalog,
+            Actor.operator("cli"),
+            code=code,
+            name_zh=name_zh,
+            name_en=name_en,
+            uscc=uscc,
+            domain=domain,
+            items=[i.strip() for i in items.split(",") if i.strip()],
+        )
+    except XinyongError as e:
+        _fail(e)
+        return
+    finally:
+        platform.close()
+    console.print(f"unit {unit.code} added; items: {', '.join(unit.items)}")
+
+
+@units_app.command("key")
+def units_key(code: Annotated[str, typer.Argument(help="Unit code.")], database_url: DbUrl = None) -> None:
+    """Issue (or rotate) a unit's API key for pushes; printed once, stored hashed."""
+    from xinyong.domain.actor import Actor
+    from xinyong.services import units
+    from xinyong.services.platform import Platform
+
+    platform = Platform.open(_settings(database_url))
+    try:
+        key = units.issue_key(platform.store, Actor.operator("cli"), code)
+    except XinyongError as e:
+        _fail(e)
+        return
+    finally:
+        platform.close()
+    typer.echo(key)
 
 
 @app.command("serve")

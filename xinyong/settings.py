@@ -39,6 +39,14 @@ class Settings:
     sqlite_busy_timeout_ms: int = _setting(
         "XINYONG_SQLITE_BUSY_TIMEOUT_MS", 30000, "How long a SQLite writer waits for the write lock."
     )
+    operator_token: str = _setting(
+        "XINYONG_OPERATOR_TOKEN",
+        "",
+        "Token for operator pages and API until accounts exist; empty disables them.",
+    )
+    max_upload_mb: int = _setting(
+        "XINYONG_MAX_UPLOAD_MB", 2048, "Largest file a source unit may upload, in MiB."
+    )
     demo_subjects: int = _setting(
         "XINYONG_DEMO_SUBJECTS", 20000, "Subjects in the synthetic city made by `make demo`."
     )

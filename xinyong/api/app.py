@@ -13,6 +13,7 @@ from sqlalchemy import text
 import xinyong
 from xinyong.api import catalog as catalog_api
 from xinyong.api import errors
+from xinyong.api import ingest as ingest_api
 from xinyong.api.deps import platform
 from xinyong.services.platform import Platform
 from xinyong.settings import PACKAGE_DIR, Settings
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
     app.state.platform = platform_obj or Platform.open(settings or Settings.from_env())
     errors.install(app)
     app.include_router(catalog_api.router)
+    app.include_router(ingest_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
 

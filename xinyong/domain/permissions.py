@@ -14,6 +14,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "catalog.read": frozenset(Role),  # the catalog is public (《深圳经济特区社会信用条例》第三十一条)
     "catalog.load": frozenset({Role.OPERATOR, Role.SYSTEM}),
     "registry.load": frozenset({Role.OPERATOR, Role.SYSTEM}),
+    "records.ingest": frozenset({Role.SOURCE_UNIT, Role.OPERATOR, Role.SYSTEM}),
+    "batches.read": frozenset({Role.SOURCE_UNIT, Role.OPERATOR, Role.AUDITOR, Role.SYSTEM}),
+    "units.manage": frozenset({Role.OPERATOR, Role.SYSTEM}),
     "events.read": frozenset({Role.OPERATOR, Role.AUDITOR}),
 }
 

@@ -17,13 +17,18 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from xinyong.errors import ConfigurationError
+from xinyong.store.dialect import json_dumps
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False})
+    engine = create_engine(
+        url,
+        connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+        json_serializer=json_dumps,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -49,7 +54,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000) -> Engine:
     if url.startswith("postgresql"):
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, json_serializer=json_dumps)
     raise ConfigurationError(
         f"unsupported database URL {url!r}: use sqlite:///path or postgresql+psycopg://…",
         rule="settings.database_url",

@@ -1,0 +1,536 @@
+"""Ingestion: source units' files and pushes → validated, linked, stored records.
+
+A batch is all-or-nothing by default: one bad row and nothing of it is stored, and the
+full rejection report says what is wrong where (row, field, rule, value, zh/en message).
+With ``accept_valid`` the valid rows are stored and the rest reported. Rows already
+stored (same content hash) add nothing; a row with the same document number and
+subject but other content is a correction that supersedes the stored version.
+Rows stream through in chunks inside one transaction, so memory stays bounded and a
+killed process leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from xinyong.catalog import Catalog, CatalogItem
+from xinyong.domain.actor import Actor
+from xinyong.domain.enums import Role
+from xinyong.domain.permissions import require
+from xinyong.domain.validation import FieldIssue, RowValidator
+from xinyong.errors import InvalidInput, NotFound, NotPermitted, Problem, XinyongError
+from xinyong.ingest import drafts
+from xinyong.ingest.drafts import RecordDraft, SchemaRoles
+from xinyong.ingest.headers import ColumnMap, choose_item, map_header
+from xinyong.services import events, units
+from xinyong.store import Store
+from xinyong.store import records as q
+from xinyong.store.tables import batches
+
+CHUNK_ROWS = 5000
+RawRow = tuple[int, list[str | None], Sequence[Problem]]
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    item: str | None = None
+    accept_valid: bool = False
+    encoding: str | None = None
+    today: date | None = None
+    max_reported: int = 10_000  # problems kept in the report; all are counted
+
+
+@dataclass
+class BatchReport:
+    batch_id: str
+    file: str
+    unit: str
+    item: str | None = None
+    status: str = "loading"  # accepted, partially_accepted, rejected
+    rows: int = 0
+    added: int = 0
+    duplicates: int = 0
+    corrections: int = 0
+    rejected_rows: int = 0
+    problem_count: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch_id,
+            "file": self.file,
+            "unit": self.unit,
+            "item": self.item,
+            "status": self.status,
+            "rows": self.rows,
+            "added": self.added,
+            "duplicates": self.duplicates,
+            "corrections": self.corrections,
+            "rejected_rows": self.rejected_rows,
+            "problems": self.problem_count,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.summary(), "problem_list": [p.as_dict() for p in self.problems]}
+
+    def note(self, problem: Problem, limit: int) -> None:
+        self.problem_count += 1
+        if len(self.problems) < limit:
+            self.problems.append(problem)
+
+
+class _Rejected(Exception):
+    """Raised inside the write transaction to roll a rejected batch back."""
+
+
+@dataclass
+class _Source:
+    name: str
+    header: list[str]
+    rows: Iterable[RawRow]
+    content_hash: str
+    allowed: frozenset[str] = frozenset()
+    encoding: str | None = None
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_actor(actor: Actor, unit: str) -> None:
+    require(actor, "records.ingest")
+    if actor.role is Role.SOURCE_UNIT and actor.unit != unit:
+        raise NotPermitted(
+            f"staff of unit {actor.unit!r} may not submit data as unit {unit!r}",
+            message_zh="只能以本单位名义报送数据",
+            rule="ingest.other_unit",
+        )
+
+
+def ingest_file(
+    store: Store,
+    catalog: Catalog,
+    path: Path,
+    unit: str,
+    actor: Actor,
+    options: IngestOptions = IngestOptions(),
+    progress: Progress | None = None,
+) -> BatchReport:
+    """Ingest one file from a source unit (CSV in UTF-8/GB18030, XLSX or JSON lines)."""
+    from xinyong.ingest.readers import open_table
+
+    check_actor(actor, unit)
+    allowed = _unit_items(store, unit)
+    report = BatchReport(batch_id=uuid.uuid4().hex, file=path.name, unit=unit)
+    try:
+        table = open_table(path, encoding=options.encoding)
+    except InvalidInput as e:
+        return _reject_file(store, report, e, actor, file_hash(path), options)
+    with table:
+        source = _Source(
+            path.name, list(table.header), table.rows(), file_hash(path), allowed, table.encoding
+        )
+        return _ingest(store, catalog, source, report, actor, options, progress)
+
+
+def ingest_rows(
+    store: Store,
+    catalog: Catalog,
+    name: str,
+    rows: list[dict[str, Any]],
+    unit: str,
+    actor: Actor,
+    options: IngestOptions = IngestOptions(),
+) -> BatchReport:
+    """Ingest records pushed as JSON objects keyed by field code or header (the push API)."""
+    check_actor(actor, unit)
+    allowed = _unit_items(store, unit)
+    header = sorted({k for r in rows for k in r}, key=lambda k: next(i for i, r in enumerate(rows) if k in r))
+    body = events.canonical_json(rows)
+    raw: list[RawRow] = [
+        (n, [None if r.get(h) is None else str(r.get(h)).strip() or None for h in header], [])
+        for n, r in enumerate(rows, start=1)
+    ]
+    source = _Source(name, header, raw, hashlib.sha256(body).hexdigest(), allowed)
+    return _ingest(store, catalog, source, BatchReport(uuid.uuid4().hex, name, unit), actor, options, None)
+
+
+def _unit_items(store: Store, unit: str) -> frozenset[str]:
+    """The catalog items this unit may supply (it must exist and be active)."""
+    found = units.get_unit(store, unit)
+    if not found.active:
+        raise NotPermitted(
+            f"unit {unit!r} is deactivated", message_zh="该信息提供单位已停用", rule="ingest.unit_inactive"
+        )
+    return frozenset(found.items)
+
+
+def _ingest(
+    store: Store,
+    catalog: Catalog,
+    source: _Source,
+    report: BatchReport,
+    actor: Actor,
+    options: IngestOptions,
+    progress: Progress | None,
+) -> BatchReport:
+    started = time.perf_counter()
+    try:
+        item = choose_item(catalog, report.unit, source.allowed, source.header, options.item, source.name)
+    except InvalidInput as e:
+        return _reject_file(store, report, e, actor, source.content_hash, options)
+    report.item = item.code
+    columns, header_problems = map_header(catalog.schemas[item.schema], source.header, source.name)
+    if header_problems:
+        err = InvalidInput(
+            f"{source.name}: the header does not fit {item.code}",
+            problems=header_problems,
+            message_zh=f"{source.name}：表头不符合“{item.name_zh}”的数据规范",
+            rule="file.header",
+        )
+        return _reject_file(store, report, err, actor, source.content_hash, options)
+    run = _Run(catalog, item, columns, report, options, source)
+    try:
+        with store.write() as conn:
+            _open_batch(conn, report, source, actor)
+            run.load(conn, progress)
+            if report.problem_count and not options.accept_valid:
+                raise _Rejected
+            report.seconds = time.perf_counter() - started
+            report.status = "partially_accepted" if report.problem_count else "accepted"
+            _close_batch(conn, report, actor)
+    except InvalidInput as e:  # a file-level failure found while reading on (encoding, truncation)
+        report.added = report.duplicates = report.corrections = 0
+        return _reject_file(store, report, e, actor, source.content_hash, options)
+    except _Rejected:
+        report.status = "rejected"
+        report.added = report.duplicates = report.corrections = 0
+        report.seconds = time.perf_counter() - started
+        _record_rejection(store, report, source, actor)
+    return report
+
+
+class _Run:
+    """One batch's pass over its rows: validate, link, store, chunk by chunk."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        item: CatalogItem,
+        columns: ColumnMap,
+        report: BatchReport,
+        options: IngestOptions,
+        source: _Source,
+    ) -> None:
+        self.catalog, self.item, self.columns, self.report, self.options = (
+            catalog,
+            item,
+            columns,
+            report,
+            options,
+        )
+        self.source = source
+        schema = catalog.schemas[item.schema]
+        self.schema = schema
+        self.roles = SchemaRoles(schema)
+        self.validator = RowValidator(schema, catalog.enums, options.today or _china_today())
+        self.stamp = events.now()
+
+    def load(self, conn: Connection, progress: Progress | None) -> None:
+        for chunk in _chunked(self.source.rows, CHUNK_ROWS):
+            found = [d for d in (self.draft(row) for row in chunk) if d is not None]
+            self.store_chunk(conn, found)
+            if progress:
+                progress(self.report.rows)
+
+    def draft(self, raw: RawRow) -> RecordDraft | None:
+        number, cells, read_problems = raw
+        self.report.rows += 1
+        values = {
+            code: cells[i] for i, code in enumerate(self.columns.codes) if code is not None and i < len(cells)
+        }
+        normalised, issues = self.validator.validate(values)
+        subject = None
+        if not issues:
+            subject, more = drafts.identify(self.roles, self.item, normalised)
+            issues = more + drafts.document_issues(self.schema, self.item, normalised)
+        if read_problems or issues or subject is None:
+            self.reject(number, read_problems, issues)
+            return None
+        return RecordDraft(
+            id=drafts.content_id(self.item.code, self.report.unit, subject.subject_id, normalised),
+            item_code=self.item.code,
+            subject=subject,
+            document_number=normalised.get(self.schema.document_number_field or ""),
+            decision_date=_date(normalised.get(self.schema.decision_date_field or "")),
+            tier=drafts.record_tier(self.catalog, self.roles, self.item, normalised),
+            fields=normalised,
+            source_row=number,
+        )
+
+    def reject(self, row: int, read_problems: Sequence[Problem], issues: list[FieldIssue]) -> None:
+        self.report.rejected_rows += 1
+        for p in read_problems:
+            self.report.note(p, self.options.max_reported)
+        for i in issues:
+            where = {"file": self.source.name, "row": row, "field": i.field}
+            self.report.note(
+                Problem(i.rule, i.message, where, i.message_zh, i.value), self.options.max_reported
+            )
+
+    def store_chunk(self, conn: Connection, found: list[RecordDraft]) -> None:
+        unique = list({d.id: d for d in found}.values())
+        self.report.duplicates += len(found) - len(unique)
+        known = q.existing_record_ids(conn, [d.id for d in unique])
+        fresh = [d for d in unique if d.id not in known]
+        self.report.duplicates += len(known)
+        q.touch_records(conn, sorted(known), self.stamp)
+        superseded, conflicts = self.corrections(conn, fresh)
+        fresh = [d for d in fresh if d.id not in conflicts]
+        self.link_subjects(conn, fresh)
+        q.insert_records(conn, [self.record_row(d, superseded.get(d.id)) for d in fresh])
+        self.report.added += len(fresh)
+
+    def corrections(self, conn: Connection, fresh: list[RecordDraft]) -> tuple[dict[str, str], set[str]]:
+        """New versions of stored documents, {new id: superseded id}, and rows that clash within the batch."""
+        keyed = [d for d in fresh if d.document_number]
+        current = q.current_by_document(
+            conn,
+            self.report.unit,
+            self.item.code,
+            [(d.document_number or "", d.subject.subject_id) for d in keyed],
+        )
+        out: dict[str, str] = {}
+        conflicts: set[str] = set()
+        seen: set[tuple[str, str]] = set()
+        for d in keyed:
+            key = (d.document_number or "", d.subject.subject_id)
+            if key in seen or (key in current and current[key][1] == self.report.batch_id):
+                conflicts.add(d.id)
+                self.conflict(d)
+                continue
+            seen.add(key)
+            if key in current:
+                out[d.id] = current[key][0]
+        q.supersede(conn, sorted(out.values()))
+        self.report.corrections += len(out)
+        return out, conflicts
+
+    def conflict(self, d: RecordDraft) -> None:
+        self.report.rejected_rows += 1
+        self.report.note(
+            Problem(
+                "row.conflicting_document",
+                f"document {d.document_number} appears earlier in this batch with other content",
+                {
+                    "file": self.source.name,
+                    "row": d.source_row,
+                    "field": self.schema.document_number_field or "",
+                },
+                f"文书号 {d.document_number} 在本批次中重复出现且内容不同",
+                d.document_number,
+            ),
+            self.options.max_reported,
+        )
+
+    def link_subjects(self, conn: Connection, fresh: list[RecordDraft]) -> None:
+        by_id = {d.subject.subject_id: d.subject for d in fresh}
+        known = q.subject_names_of(conn, sorted(by_id))
+        new = [s for sid, s in by_id.items() if sid not in known]
+        renamed = [
+            (sid, s.name) for sid, s in by_id.items() if sid in known and s.name and known[sid] != s.name
+        ]
+        q.insert_subjects(conn, [self.subject_row(s) for s in new])
+        q.insert_identifiers(
+            conn,
+            [
+                {
+                    "scheme": scheme,
+                    "value": value,
+                    "subject_id": s.subject_id,
+                    "source": f"batch:{self.report.batch_id}",
+                    "created_at": self.stamp,
+                }
+                for s in new
+                for scheme, value in ((s.scheme, s.value), *s.legacy)
+            ],
+        )
+        q.add_names(
+            conn,
+            [
+                {
+                    "subject_id": sid,
+                    "name": name,
+                    "valid_from": None,
+                    "recorded_at": self.stamp,
+                    "source": f"batch:{self.report.batch_id}",
+                }
+                for sid, name in [(s.subject_id, s.name) for s in new] + renamed
+            ],
+        )
+        q.rename_subjects(conn, renamed, self.stamp)
+
+    def subject_row(self, s: drafts.SubjectKey) -> dict[str, Any]:
+        return {
+            "id": s.subject_id,
+            "kind": s.kind.value,
+            "id_scheme": s.scheme,
+            "id_value": s.value,
+            "name": s.name,
+            "legal_representative": None,
+            "registered_on": None,
+            "region": None,
+            "is_individual_business": s.is_individual_business,
+            "created_at": self.stamp,
+            "updated_at": self.stamp,
+        }
+
+    def record_row(self, d: RecordDraft, supersedes: str | None) -> tuple[Any, ...]:
+        return (
+            d.id,
+            d.item_code,
+            self.catalog.version,
+            d.subject.subject_id,
+            self.report.unit,
+            d.document_number,
+            d.decision_date,
+            d.tier.value,
+            d.fields,
+            "current",
+            supersedes,
+            self.report.batch_id,
+            d.source_row,
+            self.stamp,
+            self.stamp,
+        )
+
+
+def _chunked(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
+    chunk: list[RawRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _date(text: Any) -> date | None:
+    return date.fromisoformat(text) if isinstance(text, str) and text else None
+
+
+def _china_today() -> date:
+    from datetime import timedelta, timezone
+
+    return datetime.now(timezone(timedelta(hours=8))).date()
+
+
+def _open_batch(conn: Connection, report: BatchReport, source: _Source, actor: Actor) -> None:
+    conn.execute(
+        insert(batches).values(
+            id=report.batch_id,
+            unit_code=report.unit,
+            kind=f"records:{report.item}",
+            source_name=source.name,
+            content_hash=source.content_hash,
+            status="loading",
+            started_at=events.now(),
+            actor=actor.label(),
+        )
+    )
+
+
+def _close_batch(conn: Connection, report: BatchReport, actor: Actor) -> None:
+    conn.execute(
+        update(batches)
+        .where(batches.c.id == report.batch_id)
+        .values(
+            status=report.status,
+            rows_total=report.rows,
+            rows_accepted=report.added + report.duplicates,
+            rows_rejected=report.rejected_rows,
+            report=report.as_dict(),
+            finished_at=events.now(),
+        )
+    )
+    events.append(conn, actor, f"batch:{report.status}", "batch", report.batch_id, report.summary())
+
+
+def _record_rejection(store: Store, report: BatchReport, source: _Source, actor: Actor) -> None:
+    with store.write() as conn:
+        conn.execute(
+            insert(batches).values(
+                id=report.batch_id,
+                unit_code=report.unit,
+                kind=f"records:{report.item or 'unknown'}",
+                source_name=source.name,
+                content_hash=source.content_hash,
+                status="rejected",
+                rows_total=report.rows,
+                rows_accepted=0,
+                rows_rejected=report.rejected_rows,
+                report=report.as_dict(),
+                started_at=events.now(),
+                finished_at=events.now(),
+                actor=actor.label(),
+            )
+        )
+        events.append(conn, actor, "batch:rejected", "batch", report.batch_id, report.summary())
+
+
+def _reject_file(
+    store: Store,
+    report: BatchReport,
+    err: XinyongError,
+    actor: Actor,
+    content_hash: str,
+    options: IngestOptions,
+) -> BatchReport:
+    problems = err.problems or [
+        Problem(err.rule or err.code, err.message, {"file": report.file}, err.message_zh)
+    ]
+    for p in problems:
+        report.note(p, options.max_reported)
+    report.status = "rejected"
+    _record_rejection(store, report, _Source(report.file, [], [], content_hash), actor)
+    return report
+
+
+def get_batch(store: Store, actor: Actor, batch_id: str) -> dict[str, Any]:
+    """One batch with its report; source-unit staff see only their own unit's batches."""
+    require(actor, "batches.read")
+    with store.read() as conn:
+        row = conn.execute(select(batches).where(batches.c.id == batch_id)).first()
+    if row is None or (actor.role is Role.SOURCE_UNIT and row.unit_code != actor.unit):
+        raise NotFound(f"no batch {batch_id!r}", message_zh=f"没有批次 {batch_id}", rule="ingest.batch")
+    return dict(row._mapping)
+
+
+def list_batches(
+    store: Store, actor: Actor, limit: int = 50, unit: str | None = None
+) -> list[dict[str, Any]]:
+    require(actor, "batches.read")
+    if actor.role is Role.SOURCE_UNIT:
+        unit = actor.unit
+    query = select(batches).order_by(batches.c.started_at.desc()).limit(min(limit, 500))
+    if unit:
+        query = query.where(batches.c.unit_code == unit)
+    with store.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]

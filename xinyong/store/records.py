@@ -1,0 +1,117 @@
+"""Queries for records and the subjects they link to (used by ingestion)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from xinyong.store.dialect import bulk_insert, insert_ignore
+from xinyong.store.tables import records, subject_identifiers, subject_names, subjects
+
+RECORD_COLUMNS = (
+    "id",
+    "item_code",
+    "catalog_version",
+    "subject_id",
+    "unit_code",
+    "document_number",
+    "decision_date",
+    "tier",
+    "fields",
+    "status",
+    "supersedes",
+    "batch_id",
+    "source_row",
+    "first_seen_at",
+    "last_seen_at",
+)
+IN_CHUNK = 900  # stays under SQLite's bound-parameter limit
+
+
+def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def subject_names_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in _chunks(ids):
+        out.update(
+            {
+                r.id: r.name
+                for r in conn.execute(select(subjects.c.id, subjects.c.name).where(subjects.c.id.in_(part)))
+            }
+        )
+    return out
+
+
+def insert_subjects(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert_ignore(conn, subjects), rows)
+
+
+def insert_identifiers(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert_ignore(conn, subject_identifiers), rows)
+
+
+def add_names(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(subject_names.insert(), rows)
+
+
+def rename_subjects(conn: Connection, renames: list[tuple[str, str]], stamp: datetime) -> None:
+    if not renames:
+        return
+    stmt = (
+        update(subjects)
+        .where(subjects.c.id == bindparam("sid"))
+        .values(name=bindparam("new_name"), updated_at=stamp)
+    )
+    conn.execute(stmt, [{"sid": sid, "new_name": name} for sid, name in renames])
+
+
+def existing_record_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for part in _chunks(ids):
+        found.update(r[0] for r in conn.execute(select(records.c.id).where(records.c.id.in_(part))))
+    return found
+
+
+def touch_records(conn: Connection, ids: Sequence[str], stamp: datetime) -> None:
+    for part in _chunks(ids):
+        conn.execute(update(records).where(records.c.id.in_(part)).values(last_seen_at=stamp))
+
+
+def current_by_document(
+    conn: Connection, unit: str, item: str, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """Current records of a unit and item by (document number, subject): → (record id, batch id)."""
+    out: dict[tuple[str, str], tuple[str, str | None]] = {}
+    docs = sorted({d for d, _ in keys})
+    wanted = set(keys)
+    for part in _chunks(docs):
+        query = select(
+            records.c.id, records.c.document_number, records.c.subject_id, records.c.batch_id
+        ).where(
+            records.c.unit_code == unit,
+            records.c.item_code == item,
+            records.c.status == "current",
+            records.c.document_number.in_(part),
+        )
+        for r in conn.execute(query):
+            if (r.document_number, r.subject_id) in wanted:
+                out[(r.document_number, r.subject_id)] = (r.id, r.batch_id)
+    return out
+
+
+def supersede(conn: Connection, ids: Sequence[str]) -> None:
+    for part in _chunks(ids):
+        conn.execute(update(records).where(records.c.id.in_(part)).values(status="superseded"))
+
+
+def insert_records(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
+    return bulk_insert(conn, records, RECORD_COLUMNS, rows)
