@@ -388,9 +388,29 @@ def demo(
         synth(
             out=city, subjects=settings.demo_subjects, records=settings.demo_records, seed=settings.demo_seed
         )
-    load_registry(city / "subjects.csv", database_url=None)
+    _load_city(settings, city)
     if not no_serve:
         serve(host=None, port=None, database_url=None)
+
+
+def _load_city(settings: Settings, city: Path) -> None:
+    from xinyong.services.demo import load_city
+    from xinyong.services.platform import Platform
+
+    platform = Platform.open(settings)
+    try:
+        with progress_bar() as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def report(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            loaded = load_city(platform, city, progress=report)
+    finally:
+        platform.close()
+    console.print_json(json.dumps(loaded.summary(), ensure_ascii=False))
 
 
 def _same_city(manifest: Path, settings: Settings) -> bool:

@@ -57,6 +57,11 @@ Converter = Callable[[str], Any]
 
 
 def parse_date(text: str) -> date:
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the usual YYYY-MM-DD: C-speed fast path
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     for pattern in _DATE_FORMATS:
         m = pattern.match(text)
         if m:
@@ -167,11 +172,21 @@ def _enum(f: FieldDef, enum: EnumDef) -> Converter:
 
 
 def _identifier(parse: Callable[[str], Any]) -> Converter:
+    """A converter for codes; a batch repeats the same codes (authorities, units) so results are memoised."""
+    cache: dict[str, str | FieldError] = {}
+
     def convert(raw: str) -> str:
-        try:
-            return str(parse(raw).code)
-        except InvalidIdentifier as e:
-            raise FieldError(e.rule or "identifier", e.message, e.message_zh) from None
+        found = cache.get(raw)
+        if found is None:
+            try:
+                found = str(parse(raw).code)
+            except InvalidIdentifier as e:
+                found = FieldError(e.rule or "identifier", e.message, e.message_zh)
+            if len(cache) < 200_000:
+                cache[raw] = found
+        if isinstance(found, FieldError):
+            raise found
+        return found
 
     return convert
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from xinyong import ids
@@ -35,10 +36,11 @@ class SubjectKey:
     name: str
     is_individual_business: bool = False
     legacy: tuple[tuple[str, str], ...] = ()
+    subject_id: str = field(default="", compare=False)
 
-    @property
-    def subject_id(self) -> str:
-        return subject_id_for(self.scheme, self.value)
+    def __post_init__(self) -> None:
+        if not self.subject_id:
+            object.__setattr__(self, "subject_id", subject_id_for(self.scheme, self.value))
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class RecordDraft:
     document_number: str | None
     decision_date: date | None
     tier: Tier
-    fields: dict[str, Any]
+    fields: str  # the normalised values as canonical JSON (what the content id is computed from)
     source_row: int
 
 
@@ -99,17 +101,17 @@ def identify(
 def _organisation(
     roles: SchemaRoles, item: CatalogItem, values: dict[str, Any], code: str, name: str
 ) -> tuple[SubjectKey | None, list[FieldIssue]]:
-    uscc = ids.parse_uscc(values[code])
+    uscc = _parse_uscc(values[code])
     kind = uscc.subject_kind or SubjectKind.ENTERPRISE
     legacy = [("organisation_code", uscc.org_code)]
-    for field, scheme in roles.legacy_fields:
-        given = values.get(field)
+    for code_field, scheme in roles.legacy_fields:
+        given = values.get(code_field)
         if given is None:
             continue
         if scheme == "organisation_code" and given != uscc.org_code:
             return None, [
                 FieldIssue(
-                    field,
+                    code_field,
                     "row.org_code_mismatch",
                     f"organisation code {given} differs from the one inside the USCC ({uscc.org_code})",
                     f"组织机构代码 {given} 与统一社会信用代码中的 {uscc.org_code} 不一致",
@@ -120,6 +122,11 @@ def _organisation(
             legacy.append((scheme, given))
     key = SubjectKey(kind, "uscc", uscc.code, name, uscc.is_individual_business, tuple(legacy))
     return _allowed(item, key, code)
+
+
+@lru_cache(maxsize=100_000)
+def _parse_uscc(code: str) -> ids.Uscc:
+    return ids.parse_uscc(code)
 
 
 def _person(
@@ -182,8 +189,10 @@ def record_tier(catalog: Catalog, roles: SchemaRoles, item: CatalogItem, values:
     )
 
 
-def content_id(item_code: str, unit: str, subject_id: str, values: dict[str, Any]) -> str:
-    body = json.dumps(
-        [item_code, unit, subject_id, values], ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+def canonical_fields(values: dict[str, Any]) -> str:
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def content_id(item_code: str, unit: str, subject_id: str, fields_json: str) -> str:
+    """SHA-256 over the item, the unit, the subject and the canonical field values."""
+    return hashlib.sha256(f"{item_code}\x1f{unit}\x1f{subject_id}\x1f{fields_json}".encode()).hexdigest()

@@ -86,7 +86,8 @@ Row = tuple[int, list[str | None], tuple[Problem, ...]]
 """``(row number, values aligned to the header, problems)``."""
 
 _NO_PROBLEMS: tuple[Problem, ...] = ()
-_PREFIX = 1 << 20  # bytes sniffed for format and encoding
+_SAMPLE = 1 << 16  # bytes sniffed for the format
+_PREFIX = 1 << 20  # bytes tried as UTF-8 when no encoding is given
 _LINE_LIMIT = 1 << 16  # characters: longer records take the careful path
 _PIECE = 1 << 16  # characters read at a time by the careful path
 _MAX_COLUMNS = 16_384  # Excel's own limit
@@ -283,12 +284,11 @@ def open_table(
     if max_cell_chars < 1:
         raise ValueError("max_cell_chars must be at least 1")
     with open(path, "rb") as f:
-        head = f.read(_PREFIX)
-        whole = len(head) < _PREFIX or not f.read(1)
-    kind = _sniff(path.name, head, format)
-    if kind == "xlsx":
-        return _XlsxTable(path, max_cell_chars, sheet)
-    codec = _choose_encoding(path.name, head, whole, encoding)
+        head = f.read(_SAMPLE)
+        whole = len(head) < _SAMPLE
+        if _sniff(path.name, head, format) == "xlsx":
+            return _XlsxTable(path, max_cell_chars, sheet)
+        codec = _choose_encoding(path.name, head, f, encoding)
     text = head.decode(codec, errors="replace").lstrip().lstrip("\ufeff").lstrip()
     if not text:
         if whole:
@@ -369,12 +369,13 @@ def _sniff(name: str, head: bytes, format: str | None) -> str:
         raise _error(name, "file.unsupported_format", _UTF16)
     sample = head[:8192]
     control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-    if control * 10 > len(sample):
+    if control > 8 and control * 10 > len(sample):  # a stray NUL in a small CSV is a row problem
         raise _not_a_table(name, "this is a binary file", "该文件是二进制文件")
     return "text"
 
 
-def _choose_encoding(name: str, head: bytes, whole: bool, given: str | None) -> str:
+def _choose_encoding(name: str, head: bytes, rest: IO[bytes], given: str | None) -> str:
+    """The codec to decode with: ``given`` (checked), else BOM, else UTF-8 if the first MiB is."""
     if given is not None:
         try:
             codec = codecs.lookup(given).name
@@ -398,8 +399,14 @@ def _choose_encoding(name: str, head: bytes, whole: bool, given: str | None) -> 
         return codec
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")  # incremental: a character cut at
+    block, seen = head, 0  # the 1 MiB boundary is not an error; block by block: no big string
     try:
-        codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=whole)
+        while block and seen < _PREFIX:
+            decoder.decode(block)
+            seen += len(block)
+            block = rest.read(_SAMPLE)
+        decoder.decode(b"", final=not block)
     except UnicodeDecodeError:
         return "gb18030"
     return "utf-8"

@@ -10,7 +10,7 @@ import dataclasses
 import json
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from xinyong.catalog import Catalog, CatalogItem
 from xinyong.domain.actor import Actor
@@ -94,25 +94,45 @@ def units_items(catalog: Catalog) -> dict[str, list[str]]:
 
 
 def _sync_units(conn: Connection, catalog: Catalog) -> int:
-    existing = {r.code for r in conn.execute(select(source_units.c.code))}
+    """Catalog units get exactly the items the catalog allocates them; other units keep only what is
+    still grantable to their domain. Returns the number of units added or changed."""
+    existing = {r.code: r for r in conn.execute(select(source_units))}
     allowed = units_items(catalog)
-    rows = [
-        {
-            "code": u.code,
-            "name_zh": u.name_zh,
-            "name_en": u.name_en,
-            "uscc": u.uscc,
-            "domain": u.domain,
-            "items": allowed.get(u.code, []),
-            "active": True,
-            "created_at": events.now(),
-        }
-        for u in catalog.units.values()
-        if u.code not in existing
-    ]
-    if rows:
-        conn.execute(insert(source_units), rows)
-    return len(rows)
+    changed = 0
+    for u in catalog.units.values():
+        if u.code not in existing:
+            conn.execute(
+                insert(source_units).values(
+                    code=u.code,
+                    name_zh=u.name_zh,
+                    name_en=u.name_en,
+                    uscc=u.uscc,
+                    domain=u.domain,
+                    items=allowed.get(u.code, []),
+                    active=True,
+                    created_at=events.now(),
+                )
+            )
+            changed += 1
+        elif list(existing[u.code].items or []) != allowed.get(u.code, []):
+            _set_items(conn, u.code, allowed.get(u.code, []))
+            changed += 1
+    for code, row in existing.items():
+        if code not in catalog.units:
+            keep = sorted(set(row.items or []) & domain_items(catalog, row.domain))
+            if keep != list(row.items or []):
+                _set_items(conn, code, keep)
+                changed += 1
+    return changed
+
+
+def _set_items(conn: Connection, code: str, items: list[str]) -> None:
+    conn.execute(update(source_units).where(source_units.c.code == code).values(items=items))
+
+
+def domain_items(catalog: Catalog, domain: str) -> set[str]:
+    domains = {u.code: u.domain for u in catalog.units.values()}
+    return {i.code for i in catalog.items.values() if any(domains.get(u) == domain for u in i.source_units)}
 
 
 def get_item(catalog: Catalog, code: str) -> CatalogItem:

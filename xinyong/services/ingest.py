@@ -34,6 +34,7 @@ from xinyong.ingest.headers import ColumnMap, choose_item, map_header
 from xinyong.services import events, units
 from xinyong.store import Store
 from xinyong.store import records as q
+from xinyong.store.dialect import RawJson
 from xinyong.store.tables import batches
 
 CHUNK_ROWS = 5000
@@ -273,14 +274,15 @@ class _Run:
         if read_problems or issues or subject is None:
             self.reject(number, read_problems, issues)
             return None
+        fields_json = drafts.canonical_fields(normalised)
         return RecordDraft(
-            id=drafts.content_id(self.item.code, self.report.unit, subject.subject_id, normalised),
+            id=drafts.content_id(self.item.code, self.report.unit, subject.subject_id, fields_json),
             item_code=self.item.code,
             subject=subject,
             document_number=normalised.get(self.schema.document_number_field or ""),
             decision_date=_date(normalised.get(self.schema.decision_date_field or "")),
             tier=drafts.record_tier(self.catalog, self.roles, self.item, normalised),
-            fields=normalised,
+            fields=fields_json,
             source_row=number,
         )
 
@@ -411,7 +413,7 @@ class _Run:
             d.document_number,
             d.decision_date,
             d.tier.value,
-            d.fields,
+            RawJson(d.fields),
             "current",
             supersedes,
             self.report.batch_id,

@@ -22,6 +22,7 @@ from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role
 from xinyong.domain.permissions import require
 from xinyong.errors import Conflict, InvalidIdentifier, InvalidInput, NotFound, NotPermitted, Problem
+from xinyong.services import catalog as catalog_service
 from xinyong.services import events
 from xinyong.store import Store
 from xinyong.store.tables import source_units
@@ -71,8 +72,7 @@ def get_unit(store: Store, code: str) -> Unit:
 
 def grantable_items(catalog: Catalog, domain: str) -> set[str]:
     """Items whose catalog entry names a unit of this domain."""
-    domains = {u.code: u.domain for u in catalog.units.values()}
-    return {i.code for i in catalog.items.values() if any(domains.get(u) == domain for u in i.source_units)}
+    return catalog_service.domain_items(catalog, domain)
 
 
 def add_unit(

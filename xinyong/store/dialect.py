@@ -11,6 +11,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 
+class RawJson(str):
+    """JSON text that is already serialised: bulk inserts store it as it is."""
+
+
 def json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -29,12 +33,20 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: It
     """
     if conn.dialect.name == "postgresql":
         return _copy(conn, table, columns, rows)
-    procs = _bind_processors(conn, table, columns)
-    data = [tuple(p(v) if p else v for p, v in zip(procs, r, strict=True)) for r in rows]
+    procs = [(i, p) for i, p in enumerate(_bind_processors(conn, table, columns)) if p is not None]
+    data = [_processed(r, procs) for r in rows]
     if data:
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
         conn.exec_driver_sql(sql, data)  # a list of tuples runs as one executemany
     return len(data)
+
+
+def _processed(row: Sequence[Any], procs: list[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
+    out = list(row)
+    for i, proc in procs:
+        value = out[i]
+        out[i] = str(value) if isinstance(value, RawJson) else proc(value)
+    return tuple(out)
 
 
 def _bind_processors(
@@ -49,6 +61,11 @@ def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
     count = 0
     with driver.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([json_dumps(v) if i in json_cols else v for i, v in enumerate(row)])
+            copy.write_row(
+                [
+                    str(v) if isinstance(v, RawJson) else json_dumps(v) if i in json_cols else v
+                    for i, v in enumerate(row)
+                ]
+            )
             count += 1
     return count
