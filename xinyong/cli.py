@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import secrets
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -365,11 +367,14 @@ def serve(
     database_url: DbUrl = None,
 ) -> None:
     """Serve the portal and the API."""
+    _serve(Settings.from_env(database_url=database_url, host=host, port=port))
+
+
+def _serve(settings: Settings) -> None:
     import uvicorn
 
     from xinyong.api.app import create_app
 
-    settings = Settings.from_env(database_url=database_url, host=host, port=port)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
@@ -389,8 +394,14 @@ def demo(
             out=city, subjects=settings.demo_subjects, records=settings.demo_records, seed=settings.demo_seed
         )
     _load_city(settings, city)
-    if not no_serve:
-        serve(host=None, port=None, database_url=None)
+    if no_serve:
+        return
+    if not settings.operator_token:
+        settings = dataclasses.replace(settings, operator_token=secrets.token_urlsafe(12))
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"portal {base}/  ·  catalog {base}/catalog  ·  API {base}/docs")
+    console.print(f"operator pages {base}/operator  (token for this run: [bold]{settings.operator_token}[/])")
+    _serve(settings)
 
 
 def _load_city(settings: Settings, city: Path) -> None:

@@ -17,6 +17,7 @@ from xinyong.api import ingest as ingest_api
 from xinyong.api.deps import platform
 from xinyong.services.platform import Platform
 from xinyong.settings import PACKAGE_DIR, Settings
+from xinyong.web import operator as operator_pages
 from xinyong.web import pages
 
 DESCRIPTION = """\
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
     app.include_router(catalog_api.router)
     app.include_router(ingest_api.router)
     app.include_router(pages.router)
+    app.include_router(operator_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and store check")

@@ -420,7 +420,7 @@ def _ascii_compatible(codec: str) -> bool:
 
 
 def _sniff_delimiter(text: str) -> str:
-    line = text.split("\n", 1)[0]
+    line = re.split("[\r\n]", text, maxsplit=1)[0]
     if "," in line:
         return ","
     tabs, semicolons = line.count("\t"), line.count(";")
@@ -754,7 +754,7 @@ class _CsvTable(_TextTable):
                 row=self.header_row,
                 index=index + 1,
             )
-        if record is not None and record.count > _MAX_COLUMNS:
+        if (record.count if record is not None else len(fields)) > _MAX_COLUMNS:
             raise _not_a_table(self.name, "the header has more than 16,384 cells", "表头超过 16384 列")
         self.header = self._check_header(fields, self.header_row)
 
@@ -1180,6 +1180,12 @@ class _JsonlTable(_TextTable):
                             yield row
         except UnicodeDecodeError:
             raise self._encoding_error() from None
+
+    def _cell_problem(
+        self, rule: str, row: int, index: int, message: str, message_zh: str, value: Any = None
+    ) -> Problem:
+        where = {"file": self.name, "row": row, "line": row, "column": self.header[index], "index": index + 1}
+        return Problem(rule, message, where, message_zh, value)
 
     def _line_too_long(self, number: int) -> Problem:
         return Problem(
