@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
 from ingest_helpers import HOUSING, penalty, write_csv
+
 from xinyong.api.app import create_app
 from xinyong.domain.actor import Actor
 from xinyong.services import units

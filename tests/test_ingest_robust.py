@@ -12,9 +12,9 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ingest_helpers import HOUSING, penalty, write_csv
 from sqlalchemy import Engine, func, select
 
-from ingest_helpers import HOUSING, penalty, write_csv
 from xinyong.domain.actor import Actor
 from xinyong.services import ingest
 from xinyong.services.ingest import IngestOptions
@@ -104,7 +104,7 @@ def test_empty_and_truncated_files_are_clean_rejections(platform: Platform, tmp_
     empty.write_bytes(b"")
     good = write_csv(tmp_path / "t.csv", platform.catalog, [penalty(1), penalty(2)])
     truncated = tmp_path / "truncated.csv"
-    truncated.write_bytes(good.read_bytes() + '"unterminated'.encode())
+    truncated.write_bytes(good.read_bytes() + b'"unterminated')
     before = snapshot(platform.store)
     for path, rule in ((empty, "file.empty"), (truncated, "file.truncated")):
         report = ingest.ingest_file(
