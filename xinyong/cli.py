@@ -6,6 +6,7 @@ import dataclasses
 import json
 import secrets
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -393,9 +394,16 @@ def demo(
         synth(
             out=city, subjects=settings.demo_subjects, records=settings.demo_records, seed=settings.demo_seed
         )
-    _load_city(settings, city)
     if no_serve:
+        _load_city(settings, city)
         return
+    from xinyong.services.platform import Platform
+
+    Platform.open(settings).close()  # migrate and record the catalog once, before two threads use the store
+    loader = threading.Thread(
+        target=_load_city, args=(settings, city, False), name="demo-loader", daemon=True
+    )
+    loader.start()  # the portal answers at once; records appear as each source unit's file is stored
     if not settings.operator_token:
         settings = dataclasses.replace(settings, operator_token=secrets.token_urlsafe(12))
     base = f"http://{settings.host}:{settings.port}"
@@ -404,12 +412,17 @@ def demo(
     _serve(settings)
 
 
-def _load_city(settings: Settings, city: Path) -> None:
+def _load_city(settings: Settings, city: Path, show_progress: bool = True) -> None:
     from xinyong.services.demo import load_city
     from xinyong.services.platform import Platform
 
     platform = Platform.open(settings)
     try:
+        if not show_progress:
+            console.print("loading the synthetic city in the background …")
+            loaded = load_city(platform, city)
+            console.print_json(json.dumps(loaded.summary(), ensure_ascii=False))
+            return
         with progress_bar() as bar:
             tasks: dict[str, TaskID] = {}
 

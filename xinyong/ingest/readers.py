@@ -49,14 +49,24 @@ Formats (found by magic bytes; the extension is ignored)
 
 How CSV stays fast and bounded
 ------------------------------
-The C ``csv`` module parses lines fed by a small generator that reads with
-``TextIOWrapper.readline(limit)``. The generator keeps the lines of the record in progress; when a
-record grows past ``min(64 Ki, max_cell_chars + 1)`` characters, or a NUL byte has been seen, or the
-C parser raises (malformed quoting, end of file inside quotes), that one record is re-parsed by a
-pure-Python scanner that reads in 64 Ki-character pieces and drops any cell as soon as it passes
-``max_cell_chars`` (so a 50 MB cell costs 64 Ki characters of memory, not 50 MB). Clean rows never
-pay for these checks, and the module-wide ``csv.field_size_limit`` is never changed: no record that
-long ever reaches the C parser.
+Lines are read with ``TextIOWrapper.readline(limit)``, ``limit = min(64 Ki, max_cell_chars + 1)``
+characters, so no line is ever held longer than that. Then, per line:
+
+* no quote character (most lines): ``csv`` would parse it exactly as
+  ``line.rstrip("\\r\\n").split(delimiter)`` does, so that is what runs (about 2.5 times faster than
+  the C parser); a line whose every cell is quoted and holds no quote or delimiter is split on
+  ``","`` the same way;
+* other quoted lines: one persistent C ``csv.reader`` (strict mode), fed that line and then any
+  continuation lines a quoted line break needs;
+* careful path: a record that reaches ``limit`` characters, a line holding a NUL (seen by a byte
+  scan under the text layer) and anything the C parser rejects (text after a closing quote, end of
+  file inside quotes) are re-parsed by a pure-Python scanner with the same grammar, reading 64 Ki
+  characters at a time and dropping a cell as soon as it passes ``max_cell_chars``: a 50 MB cell
+  costs 64 Ki characters of memory, not 50 MB, and the next row is found correctly.
+
+Clean rows never pay for these checks, and the module-wide ``csv.field_size_limit`` is never
+changed: no record that long ever reaches the C parser. A property test checks all paths against
+``csv.reader``.
 """
 
 from __future__ import annotations
