@@ -27,6 +27,9 @@ def test_every_setting_is_documented() -> None:
     text = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
     missing = [env for _, env, _, _ in describe() if f"`{env}`" not in text]
     assert missing == []
+    from xinyong.cli import settings_markdown
+
+    assert text == settings_markdown(), "regenerate with: xinyong settings --markdown > docs/settings.md"
 
 
 def test_every_cli_command_is_in_the_readme() -> None:

@@ -449,12 +449,35 @@ def _same_city(manifest: Path, settings: Settings) -> bool:
 
 
 @app.command("settings")
-def show_settings() -> None:
+def show_settings(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print docs/settings.md instead of a table.")
+    ] = False,
+) -> None:
     """List every setting with its environment variable, default and meaning."""
+    if markdown:
+        typer.echo(settings_markdown(), nl=False)
+        return
     table = Table("setting", "environment", "default", "meaning")
     for name, env, default, help_text in describe():
         table.add_row(name, env, str(default), help_text)
     console.print(table)
+
+
+def settings_markdown() -> str:
+    lines = [
+        "# Settings",
+        "",
+        "Every setting is an environment variable. `xinyong settings` prints them; this page is",
+        "`xinyong settings --markdown`, and a test fails when a setting is missing here.",
+        "",
+        "| environment variable | default | meaning |",
+        "|---|---|---|",
+    ]
+    for _, env, default, help_text in describe():
+        shown = str(default) if str(default) else "(empty)"
+        lines.append(f"| `{env}` | `{shown}` | {help_text} |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:

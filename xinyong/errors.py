@@ -108,6 +108,21 @@ class Conflict(XinyongError):
     code = "conflict"
 
 
+class RateLimited(XinyongError):
+    """Too many requests from one client (against bulk harvesting of credit information)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many requests; retry after {retry_after} s",
+            message_zh=f"查询过于频繁，请 {retry_after} 秒后再试",
+            rule="rate_limit",
+        )
+        self.retry_after = retry_after
+
+
 class ConfigurationError(XinyongError):
     status = 500
     code = "configuration_error"

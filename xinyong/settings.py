@@ -47,6 +47,17 @@ class Settings:
     max_upload_mb: int = _setting(
         "XINYONG_MAX_UPLOAD_MB", 2048, "Largest file a source unit may upload, in MiB."
     )
+    rate_limit_per_minute: int = _setting(
+        "XINYONG_RATE_LIMIT_PER_MINUTE",
+        60,
+        "Public searches and profiles one client may open a minute (0 = no limit).",
+    )
+    rate_limit_burst: int = _setting("XINYONG_RATE_LIMIT_BURST", 20, "Requests a client may make at once.")
+    today: str = _setting(
+        "XINYONG_TODAY",
+        "",
+        "Fixed date (YYYY-MM-DD) for the platform's clock in demos and tests; empty = today in China.",
+    )
     demo_subjects: int = _setting(
         "XINYONG_DEMO_SUBJECTS", 20000, "Subjects in the synthetic city made by `make demo`."
     )

@@ -12,9 +12,11 @@ from sqlalchemy import text
 
 import xinyong
 from xinyong.api import catalog as catalog_api
+from xinyong.api import check as check_api
 from xinyong.api import errors
 from xinyong.api import ingest as ingest_api
 from xinyong.api.deps import platform
+from xinyong.domain.ratelimit import RateLimiter
 from xinyong.services.platform import Platform
 from xinyong.settings import PACKAGE_DIR, Settings
 from xinyong.web import operator as operator_pages
@@ -40,9 +42,12 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
         title="xinyong 信用", version=xinyong.__version__, description=DESCRIPTION, lifespan=lifespan
     )
     app.state.platform = platform_obj or Platform.open(settings or Settings.from_env())
+    settings_in_use = app.state.platform.settings
+    app.state.limiter = RateLimiter(settings_in_use.rate_limit_per_minute, settings_in_use.rate_limit_burst)
     errors.install(app)
     app.include_router(catalog_api.router)
     app.include_router(ingest_api.router)
+    app.include_router(check_api.router)
     app.include_router(pages.router)
     app.include_router(operator_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hmac
+import time
 
 from fastapi import Request
 
 from xinyong.domain.actor import Actor
-from xinyong.errors import NotPermitted
+from xinyong.domain.ratelimit import RateLimiter
+from xinyong.errors import NotPermitted, RateLimited
 from xinyong.services import units
 from xinyong.services.platform import Platform
 
@@ -21,6 +23,23 @@ def platform(request: Request) -> Platform:
 def actor(request: Request) -> Actor:
     """Anonymous public actor until accounts exist (issue: access control)."""
     return Actor.public()
+
+
+def limiter(request: Request) -> RateLimiter:
+    return request.app.state.limiter  # type: ignore[no-any-return]  # set by create_app
+
+
+def client_id(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limited(request: Request) -> None:
+    """Throttle the public check per client; operators are not throttled."""
+    if is_operator(request):
+        return
+    verdict = limiter(request).check(client_id(request), time.monotonic())
+    if not verdict.allowed:
+        raise RateLimited(verdict.retry_after)
 
 
 def _operator_token(request: Request) -> str | None:

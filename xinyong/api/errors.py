@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from xinyong.errors import InvalidInput, NotFound, Problem, XinyongError
+from xinyong.errors import InvalidInput, NotFound, Problem, RateLimited, XinyongError
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}
 
@@ -40,7 +40,10 @@ def _respond(request: Request, err: XinyongError, status: int) -> Response:
 def install(app: FastAPI) -> None:
     @app.exception_handler(XinyongError)
     async def _xinyong(request: Request, exc: XinyongError) -> Response:
-        return _respond(request, exc, exc.status)
+        response = _respond(request, exc, exc.status)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -35,7 +35,7 @@ class Offender:
 
 @dataclass
 class RateLimiter:
-    """``per_minute`` requests a minute on average, bursts up to ``burst``; at most ``max_clients`` tracked."""
+    """``per_minute`` requests a minute on average, bursts of ``burst``; ``max_clients`` tracked at most."""
 
     per_minute: int
     burst: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from xinyong.store.migrate import include_object
 from xinyong.store.tables import metadata
 
 config = context.config
@@ -18,6 +19,7 @@ def run_migrations() -> None:
         target_metadata=metadata,
         render_as_batch=True,  # SQLite can only alter tables by copying them
         compare_type=True,
+        include_object=include_object,  # name-search structures live in migration 0002 only
     )
     with context.begin_transaction():
         context.run_migrations()

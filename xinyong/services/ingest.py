@@ -31,6 +31,7 @@ from xinyong.errors import InvalidInput, NotFound, NotPermitted, Problem, Xinyon
 from xinyong.ingest import drafts
 from xinyong.ingest.drafts import RecordDraft, SchemaRoles
 from xinyong.ingest.headers import ColumnMap, choose_item, map_header
+from xinyong.search.normalise import normalise_name
 from xinyong.services import events, units
 from xinyong.store import Store
 from xinyong.store import records as q
@@ -395,6 +396,7 @@ class _Run:
             "id_scheme": s.scheme,
             "id_value": s.value,
             "name": s.name,
+            "name_search": normalise_name(s.name),
             "legal_representative": None,
             "registered_on": None,
             "region": None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 
 from xinyong.catalog import Catalog, load_catalog
 from xinyong.domain.actor import Actor
@@ -29,6 +30,12 @@ class Platform:
         catalog = load_catalog(settings.catalog_path)
         catalog_service.sync(store, catalog, Actor.system())
         return cls(settings=settings, store=store, catalog=catalog)
+
+    def today(self) -> date:
+        """The platform's date: China's calendar day, unless a fixed date is configured."""
+        if self.settings.today:
+            return date.fromisoformat(self.settings.today)
+        return datetime.now(timezone(timedelta(hours=8))).date()
 
     def close(self) -> None:
         self.store.dispose()

@@ -23,6 +23,7 @@ from xinyong.domain.actor import Actor
 from xinyong.domain.enums import SubjectKind
 from xinyong.domain.permissions import require
 from xinyong.errors import InvalidIdentifier, InvalidInput, Problem
+from xinyong.search.normalise import normalise_name
 from xinyong.services import events
 from xinyong.store import Store
 from xinyong.store.tables import batches, subject_identifiers, subject_names, subjects
@@ -303,7 +304,9 @@ def _store_chunk(conn: Connection, chunk: list[RegistryRow], result: RegistryRes
         )
     for r in renamed:
         conn.execute(
-            update(subjects).where(subjects.c.id == r.subject_id).values(name=r.name, updated_at=stamp)
+            update(subjects)
+            .where(subjects.c.id == r.subject_id)
+            .values(name=r.name, name_search=normalise_name(r.name), updated_at=stamp)
         )
 
 
@@ -319,6 +322,7 @@ def _subject_values(r: RegistryRow, stamp: Any) -> dict[str, Any]:
         "id_scheme": r.scheme,
         "id_value": r.value,
         "name": r.name,
+        "name_search": normalise_name(r.name),
         "legal_representative": r.legal_representative,
         "registered_on": r.registered_on,
         "region": r.region,

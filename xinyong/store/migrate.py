@@ -7,9 +7,26 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
+from sqlalchemy.sql.schema import SchemaItem
 
 from xinyong.settings import PACKAGE_DIR
 from xinyong.store.tables import metadata
+
+# Search structures that migration 0002 keeps outside the tables in code (Alembic cannot describe
+# them): SQLite's FTS5 tables, their shadow tables and the docs table; PostgreSQL's GIN indexes.
+SEARCH_TABLE_PREFIX = "subject_search"
+SEARCH_INDEXES = frozenset({"ix_subjects_name_search_trgm", "ix_subjects_name_search_chars"})
+
+
+def include_object(
+    obj: SchemaItem | None, name: str | None, type_: str, reflected: bool, compare_to: SchemaItem | None
+) -> bool:
+    """Alembic filter: leave the name-search structures of the database out of comparisons."""
+    if not reflected or compare_to is not None or name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(SEARCH_TABLE_PREFIX)
+    return not (type_ == "index" and name in SEARCH_INDEXES)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -41,5 +58,5 @@ def current_revision(engine: Engine) -> str | None:
 def differences(engine: Engine) -> list[object]:
     """Differences between the tables in code and the migrated database (empty when they agree)."""
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         return list(compare_metadata(ctx, metadata))

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from xinyong.search.normalise import normalise_name
 from xinyong.store.dialect import bulk_insert, insert_ignore
 from xinyong.store.tables import records, subject_identifiers, subject_names, subjects
 
@@ -69,9 +70,11 @@ def rename_subjects(conn: Connection, renames: list[tuple[str, str]], stamp: dat
     stmt = (
         update(subjects)
         .where(subjects.c.id == bindparam("sid"))
-        .values(name=bindparam("new_name"), updated_at=stamp)
+        .values(name=bindparam("new_name"), name_search=bindparam("new_search"), updated_at=stamp)
     )
-    conn.execute(stmt, [{"sid": sid, "new_name": name} for sid, name in renames])
+    conn.execute(
+        stmt, [{"sid": sid, "new_name": name, "new_search": normalise_name(name)} for sid, name in renames]
+    )
 
 
 def existing_record_ids(conn: Connection, ids: Sequence[str]) -> set[str]:

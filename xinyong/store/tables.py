@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -81,6 +82,13 @@ subjects = Table(
     Column("id_scheme", String(32), nullable=False, comment="uscc, resident_id, passport …"),
     Column("id_value", String(64), nullable=False),
     Column("name", String(200), nullable=False),
+    Column(
+        "name_search",
+        Text,
+        nullable=False,
+        server_default="",
+        comment="the name normalised for search (xinyong.search.normalise_name)",
+    ),
     Column("legal_representative", String(100), nullable=True),
     Column("registered_on", Date, nullable=True),
     Column("region", String(6), nullable=True),

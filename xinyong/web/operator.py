@@ -6,12 +6,14 @@ Until accounts exist, an operator token (XINYONG_OPERATOR_TOKEN) guards these pa
 from __future__ import annotations
 
 import hmac
+import time
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from xinyong.api.deps import OPERATOR_COOKIE, operator, platform
+from xinyong.api.deps import OPERATOR_COOKIE, limiter, operator, platform
 from xinyong.domain.actor import Actor
 from xinyong.services import ingest
 from xinyong.services.platform import Platform
@@ -79,3 +81,29 @@ def batch_page(
         for pr in (b["report"] or {}).get("problem_list", [])[:1000]
     ]
     return render(request, "operator_batch.html", {"batch": _batch_view(b, lang), "problems": problems})
+
+
+@router.get("/limits", response_class=HTMLResponse)
+def limits_page(
+    request: Request, actor: Actor = Depends(operator), p: Platform = Depends(platform)
+) -> HTMLResponse:
+    rl = limiter(request)
+    started = time.time() - time.monotonic()  # the limiter keeps monotonic seconds
+    offenders = [
+        {
+            "client": o.client,
+            "refused": o.refused,
+            "first": _clock(started + o.first),
+            "last": _clock(started + o.last),
+        }
+        for o in rl.top_offenders(100)
+    ]
+    return render(
+        request,
+        "operator_limits.html",
+        {"offenders": offenders, "per_minute": rl.per_minute, "burst": rl.burst},
+    )
+
+
+def _clock(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")

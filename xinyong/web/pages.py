@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from xinyong.api.deps import platform
+from xinyong.api.deps import actor, platform, rate_limited
 from xinyong.errors import XinyongError
 from xinyong.services import catalog as catalog_service
+from xinyong.services.check import Check
 from xinyong.services.platform import Platform
 from xinyong.settings import PACKAGE_DIR
 from xinyong.web import views
@@ -76,3 +77,38 @@ def catalog_item_page(code: str, request: Request, p: Platform = Depends(platfor
     return render(
         request, "catalog_item.html", {"item": views.item_detail(p.catalog, item, language(request))}
     )
+
+
+@router.get("/search", response_class=HTMLResponse, dependencies=[Depends(rate_limited)])
+def search_page(
+    request: Request, q: str = "", page: int = 1, p: Platform = Depends(platform)
+) -> HTMLResponse:
+    lang = language(request)
+    result = Check(p.store, p.catalog, lang, p.today()).search(actor(request), q, page)
+    t = translator(lang)
+    hits = [{**h, "kind_text": t(f"kind_{h['kind']}")} for h in result.hits]
+    return render(
+        request,
+        "search.html",
+        {
+            "q": q,
+            "total": result.total,
+            "capped": result.capped,
+            "hits": hits,
+            "page": result.page,
+            "has_next": result.has_next,
+        },
+    )
+
+
+@router.get("/subjects/{subject_id}", response_class=HTMLResponse, dependencies=[Depends(rate_limited)])
+def profile_page(subject_id: str, request: Request, p: Platform = Depends(platform)) -> HTMLResponse:
+    lang = language(request)
+    prof = Check(p.store, p.catalog, lang, p.today()).profile(actor(request), subject_id)
+    return render(request, "profile.html", {"p": prof, "kind_text": translator(lang)(f"kind_{prof.kind}")})
+
+
+@router.get("/records/{record_id}", response_class=HTMLResponse, dependencies=[Depends(rate_limited)])
+def record_page(record_id: str, request: Request, p: Platform = Depends(platform)) -> HTMLResponse:
+    view = Check(p.store, p.catalog, language(request), p.today()).record(actor(request), record_id)
+    return render(request, "record.html", {"r": view})

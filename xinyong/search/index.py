@@ -1,0 +1,463 @@
+"""Subject search for the one-click check (一键查询): by name fragment and by identifier.
+
+One interface, :class:`SearchIndex`, with one implementation per database, chosen by
+:func:`search_index_for`. Both compare normalised text (``subjects.name_search``, see
+:mod:`xinyong.search.normalise`), both recheck every candidate with ``LIKE '%q%'`` on it (so an
+index can only make a search faster, never change its answer), and both rank the same way:
+
+1. exact name, then names starting with the query, then names containing it;
+2. shorter names first within each class;
+3. then by normalised name (code-point order) and subject id.
+
+Pages hold at most :data:`MAX_LIMIT` hits and the ranking reaches at most :data:`MAX_TOTAL`:
+``total`` is capped there (``capped`` says the query matched more: refine it).
+
+How candidates are found (migration 0002 creates the structures):
+
+SQLite: FTS5 trigram (``subject_search``: contentless, ``detail=none``, keyed by the subjects'
+rowid; each name is indexed as ``name_search || char(3, 3)``)
+    * 3+ characters: ``MATCH`` on the AND of the query's trigrams (not a phrase: ``detail=none``
+      keeps no positions; the LIKE recheck restores order and adjacency).
+    * 1–2 characters: a trigram index cannot match them, but every occurrence of a 1–2 character
+      string starts an indexed trigram (the two end markers see to that for a name's last
+      characters), so the names are those of the terms in ``[q, q⁺)`` of the sorted term list, read
+      through the ``fts5vocab`` table ``subject_search_terms``: no second index, no extra writes.
+    * Either way, when the term statistics (``subject_search_counts``) bound the matches above
+      :data:`SCAN_FRACTION` of all subjects, scanning ``subjects`` is cheaper than visiting the
+      index, and is done instead.
+
+PostgreSQL
+    * 3+ characters: ``name_search LIKE '%q%'`` served by the ``pg_trgm`` GIN index.
+    * 1–2 characters: ``string_to_array(name_search, NULL) @> ARRAY[chars]`` served by a GIN index
+      over each name's characters (``pg_trgm`` extracts no trigram from them and would read the
+      whole index); the LIKE recheck keeps the two characters adjacent and in order.
+    * The planner picks a sequential scan by itself when a query matches most names. Statements go
+      unprepared, so that each is planned for its own pattern.
+
+The trade-off for short queries: a 1–2 character fragment of a common word (有限, 公司, 深) matches
+most subjects; ranking them needs every match, so such a query costs about one scan of the names
+(SQLite) or somewhat more (PostgreSQL's estimate for two common characters is too low, and it may
+pick the character index), whatever the index. Rare fragments (腾讯, a surname, a trade name) are
+answered from the index in a millisecond or two. Writes: on SQLite every insert, rename or delete
+of a subject also updates the FTS5 table (a trigger; about 25 µs a subject with SQLite 3.40, whose
+FTS5 flushes at every statement savepoint); on PostgreSQL the two GIN indexes take new entries in
+a small pending list (``gin_pending_list_limit = 256`` kB) merged in bulk.
+
+Identifiers: :func:`by_identifier` finds subjects by USCC, organisation code or registration number
+through ``subject_identifiers``; resident ID numbers and other personal documents only when the
+caller passes ``include_personal=True`` (the service decides whether the viewer may).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, bindparam, select, text
+
+from xinyong import ids
+from xinyong.domain.enums import SubjectKind
+from xinyong.errors import ConfigurationError, InvalidInput
+from xinyong.search.normalise import normalise_query
+from xinyong.store.tables import subject_identifiers, subjects
+
+MAX_LIMIT = 50
+MAX_TOTAL = 500
+DEFAULT_LIMIT = 20
+SCAN_FRACTION = 0.25  # above this share of all subjects, scanning the names beats visiting the index
+ESTIMATE_TRIGRAMS = 8  # trigrams of a long query whose statistics bound its number of matches
+ORGANISATION_SCHEMES = ("uscc", "organisation_code", "registration_number")
+PERSONAL_SCHEMES = ("resident_id",)  # and every "id_document_*" scheme (passports and others)
+KINDS = frozenset(k.value for k in SubjectKind)
+_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")  # :name → %(name)s for psycopg
+
+
+@dataclass(frozen=True)
+class Hit:
+    subject_id: str
+    name: str
+    kind: str
+    score: float  #: 2–3 exact, 1–2 prefix, 0–1 contains; within a class, the share of the name matched
+    matched: str = "name"  #: "name", or the identifier scheme that matched
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str  #: the normalised query
+    total: int  #: matches, capped at MAX_TOTAL
+    hits: list[Hit] = field(default_factory=list)
+    capped: bool = False  #: the query matched more than MAX_TOTAL subjects
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+class SearchIndex(Protocol):
+    dialect: str
+
+    def search(
+        self,
+        conn: Connection,
+        query: str,
+        *,
+        kinds: Collection[str] | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> SearchPage: ...
+
+    def explain(self, conn: Connection, query: str, *, kinds: Collection[str] | None = None) -> list[str]: ...
+
+    def rebuild(self, conn: Connection) -> int: ...
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A validated search request."""
+
+    q: str
+    kinds: tuple[str, ...] | None
+    limit: int
+    offset: int
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"q": self.q, "n": len(self.q), "pat": "%" + _escape_like(self.q) + "%"}
+        out.update({"limit": self.limit, "offset": self.offset, "count_limit": MAX_TOTAL + 1})
+        if self.kinds is not None:
+            out["kinds"] = list(self.kinds)
+        return out
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Where the candidates come from: a FROM clause in which ``d`` is the subjects table (alone or
+    joined to the index), the WHERE clause (LIKE recheck and kinds included) and the parameters."""
+
+    source: str
+    where: str
+    params: dict[str, Any]
+
+
+class _RankedSearch:
+    """Validation, counting, paging and ranking shared by both databases."""
+
+    dialect = ""
+    like = "d.name_search LIKE :pat"  # PostgreSQL's LIKE escape is the backslash already
+    in_kinds = "d.kind IN :kinds"
+    collate = ""
+
+    def search(
+        self,
+        conn: Connection,
+        query: str,
+        *,
+        kinds: Collection[str] | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> SearchPage:
+        req = _request(query, kinds, limit, offset)
+        if req.kinds == ():
+            return _page(req, 0, [])
+        plan = self._plan(conn, req)
+        count = (
+            f"SELECT count(*) FROM (SELECT 1 FROM {plan.source} WHERE {plan.where} LIMIT :count_limit) AS m"
+        )
+        total = int(self._rows(conn, count, plan.params)[0][0])
+        if req.offset >= min(total, MAX_TOTAL):
+            return _page(req, total, [])
+        rows = self._rows(conn, self._ranked_sql(plan), plan.params)
+        hits = [Hit(r.id, r.name, r.kind, _score(r.cls, len(req.q), r.len)) for r in rows]
+        return _page(req, total, hits)
+
+    def explain(self, conn: Connection, query: str, *, kinds: Collection[str] | None = None) -> list[str]:
+        """The database's plan for the ranked query of a search (for operators and tests)."""
+        req = _request(query, kinds, DEFAULT_LIMIT, 0)
+        plan = self._plan(conn, req)
+        prefix = "EXPLAIN QUERY PLAN " if self.dialect == "sqlite" else "EXPLAIN "
+        return [
+            " ".join(str(v) for v in r)
+            for r in self._rows(conn, prefix + self._ranked_sql(plan), plan.params)
+        ]
+
+    def rebuild(self, conn: Connection) -> int:
+        """Re-index every subject's name_search; the number of subjects. Needed only after the
+        index was lost or damaged (PostgreSQL maintains its indexes itself: nothing to do)."""
+        return 0
+
+    def _plan(self, conn: Connection, req: _Query) -> _Plan:
+        raise NotImplementedError
+
+    def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
+        """Run ``sql`` (``:name`` parameters); rows with attribute access."""
+        raise NotImplementedError
+
+    def _ranked_sql(self, plan: _Plan) -> str:
+        return (
+            "SELECT d.id, d.name, d.kind,"
+            " CASE WHEN d.name_search = :q THEN 0"
+            " WHEN substr(d.name_search, 1, :n) = :q THEN 1 ELSE 2 END AS cls,"
+            " length(d.name_search) AS len"
+            f" FROM {plan.source} WHERE {plan.where}"
+            f" ORDER BY cls, len, d.name_search{self.collate}, d.id LIMIT :limit OFFSET :offset"
+        )
+
+    def _filters(self, req: _Query) -> str:
+        return self.like + ("" if req.kinds is None else f" AND {self.in_kinds}")
+
+
+class SqliteSearch(_RankedSearch):
+    """FTS5 trigram index (``subject_search``) with its term list for 1–2 character queries."""
+
+    dialect = "sqlite"
+    like = "d.name_search LIKE :pat ESCAPE '\\'"
+
+    def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
+        clause = text(sql)
+        if "kinds" in params:
+            clause = clause.bindparams(bindparam("kinds", expanding=True))
+        return conn.execute(clause, params).all()
+
+    def rebuild(self, conn: Connection) -> int:
+        conn.exec_driver_sql("INSERT INTO subject_search (subject_search) VALUES ('delete-all')")
+        done = conn.exec_driver_sql(
+            "INSERT INTO subject_search (rowid, body) SELECT rowid, name_search || char(3, 3) FROM subjects"
+        )
+        return int(done.rowcount)
+
+    def _plan(self, conn: Connection, req: _Query) -> _Plan:
+        params = req.params()
+        filters = self._filters(req)
+        if self._worth_scanning(conn, req.q):
+            return _Plan("subjects AS d", filters, params)
+        if len(req.q) >= 3:
+            params["match"] = " AND ".join(_fts_string(t) for t in _trigrams(req.q))
+            return _Plan(
+                "subject_search CROSS JOIN subjects AS d ON d.rowid = subject_search.rowid",
+                f"subject_search MATCH :match AND {filters}",
+                params,
+            )
+        # every occurrence of a 1-2 character string starts an indexed trigram: the terms in [q, q+)
+        terms = "SELECT DISTINCT doc FROM subject_search_terms WHERE term >= :q"
+        hi = _successor(req.q)
+        if hi is not None:
+            params["hi"] = hi
+            terms += " AND term < :hi"
+        return _Plan(f"({terms}) AS c CROSS JOIN subjects AS d ON d.rowid = c.doc", filters, params)
+
+    def _worth_scanning(self, conn: Connection, q: str) -> bool:
+        """True when the index statistics bound the matches above SCAN_FRACTION of all subjects."""
+        size = conn.exec_driver_sql("SELECT max(rowid) FROM subjects").scalar()
+        if not size:
+            return False
+        threshold = SCAN_FRACTION * size
+        if len(q) >= 3:  # a match holds every trigram: one rare enough trigram settles it
+            return all(self._term_docs(conn, t) > threshold for t in _trigrams(q)[:ESTIMATE_TRIGRAMS])
+        hi = _successor(q)  # a match holds one of the terms in [q, q+)
+        sql = "SELECT coalesce(sum(doc), 0) FROM subject_search_counts WHERE term >= ?"
+        args: tuple[str, ...] = (q,) if hi is None else (q, hi)
+        bound = conn.exec_driver_sql(sql + ("" if hi is None else " AND term < ?"), args).scalar_one()
+        return bool(bound > threshold)
+
+    @staticmethod
+    def _term_docs(conn: Connection, term: str) -> int:
+        found = conn.exec_driver_sql("SELECT doc FROM subject_search_counts WHERE term = ?", (term,)).scalar()
+        return int(found or 0)
+
+
+class PostgresSearch(_RankedSearch):
+    """``pg_trgm`` GIN index for 3+ characters, a GIN index over the names' characters below."""
+
+    dialect = "postgresql"
+    in_kinds = "d.kind = ANY(CAST(:kinds AS text[]))"
+    collate = ' COLLATE "C"'  # code-point order, as SQLite's BINARY, whatever the database's collation
+
+    def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
+        """Through psycopg, unprepared: psycopg prepares a statement run five times on a connection,
+        and PostgreSQL may then switch to a generic plan, blind to the pattern (a full GIN scan for
+        有限 and for 腾讯 alike). Same connection, same transaction as ``conn``."""
+        from psycopg.rows import namedtuple_row
+
+        driver: Any = conn.connection.driver_connection
+        with driver.cursor(row_factory=namedtuple_row) as cur:
+            cur.execute(_PARAMETER.sub(r"%(\1)s", sql), params, prepare=False)
+            return list(cur.fetchall())
+
+    def _plan(self, conn: Connection, req: _Query) -> _Plan:
+        params = req.params()
+        filters = self._filters(req)
+        if len(req.q) >= 3:
+            return _Plan("subjects AS d", filters, params)
+        params["chars"] = sorted(set(req.q))
+        where = f"string_to_array(d.name_search, NULL) @> CAST(:chars AS text[]) AND {filters}"
+        return _Plan("subjects AS d", where, params)
+
+
+def _page(req: _Query, count: int, hits: list[Hit]) -> SearchPage:
+    return SearchPage(req.q, min(count, MAX_TOTAL), hits, count > MAX_TOTAL, req.limit, req.offset)
+
+
+def search_index_for(dialect_name: str) -> SearchIndex:
+    """The name search of a database dialect (``Store.dialect`` / ``engine.dialect.name``)."""
+    if dialect_name == "sqlite":
+        return SqliteSearch()
+    if dialect_name == "postgresql":
+        return PostgresSearch()
+    raise ConfigurationError(
+        f"no name search for database dialect {dialect_name!r}: use SQLite or PostgreSQL",
+        rule="search.dialect",
+    )
+
+
+def search(
+    conn: Connection,
+    query: str,
+    *,
+    kinds: Collection[str] | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> SearchPage:
+    """Search subjects by name on ``conn``'s database (see :class:`SearchIndex`)."""
+    index = search_index_for(conn.dialect.name)
+    return index.search(conn, query, kinds=kinds, limit=limit, offset=offset)
+
+
+def rebuild(conn: Connection) -> int:
+    """Re-index every subject's name (see :meth:`SqliteSearch.rebuild`); run inside a write."""
+    return search_index_for(conn.dialect.name).rebuild(conn)
+
+
+def by_identifier(
+    conn: Connection,
+    code: str,
+    *,
+    include_personal: bool = False,
+    kinds: Collection[str] | None = None,
+) -> list[Hit]:
+    """Subjects holding identifier ``code``: USCC, organisation code (with or without the hyphen)
+    or registration number; resident ID numbers and other personal documents only with
+    ``include_personal`` (the caller has decided the viewer may). Full-width characters, spaces
+    and lower case are tolerated. Never raises on malformed input: no match is an empty list.
+    """
+    values = _identifier_forms(code)
+    if not values:
+        return []
+    query = (
+        select(subjects.c.id, subjects.c.name, subjects.c.kind, subject_identifiers.c.scheme)
+        .select_from(subject_identifiers.join(subjects, subjects.c.id == subject_identifiers.c.subject_id))
+        .where(subject_identifiers.c.value.in_(sorted(values)))
+        .order_by(subjects.c.id, subject_identifiers.c.scheme)
+    )
+    if kinds is not None:
+        query = query.where(subjects.c.kind.in_(_kinds(kinds)))
+    hits: dict[str, Hit] = {}
+    for r in conn.execute(query):
+        if r.id not in hits and _scheme_allowed(r.scheme, include_personal):
+            hits[r.id] = Hit(r.id, r.name, r.kind, 3.0, matched=r.scheme)
+    return list(hits.values())
+
+
+def _scheme_allowed(scheme: str, include_personal: bool) -> bool:
+    if scheme in ORGANISATION_SCHEMES:
+        return True
+    return include_personal and (scheme in PERSONAL_SCHEMES or scheme.startswith("id_document_"))
+
+
+def _identifier_forms(code: str) -> set[str]:
+    """The stored forms ``code`` may have: as typed (folded, upper case) and canonical."""
+    if not isinstance(code, str):
+        return set()
+    value = "".join(unicodedata.normalize("NFKC", code).split()).upper()
+    if not value or len(value) > 64 or not value.isprintable():
+        return set()
+    forms = {value}
+    parsers: tuple[Callable[[str], Any], ...] = (
+        ids.parse_uscc,
+        ids.parse_organisation_code,
+        ids.parse_registration_number,
+        ids.parse_resident_id,
+    )
+    for parse in parsers:
+        try:
+            forms.add(str(parse(value).code))
+        except InvalidInput:  # not that kind of identifier: the other forms remain
+            continue
+    return forms
+
+
+def _request(query: str, kinds: Collection[str] | None, limit: int, offset: int) -> _Query:
+    q = normalise_query(query if isinstance(query, str) else "")
+    if not q:
+        raise InvalidInput(
+            "type a name, or part of one, to search",
+            message_zh="请输入名称或名称中的部分文字",
+            rule="search.query_required",
+        )
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(
+            f"limit must be between 1 and {MAX_LIMIT}, got {limit!r}",
+            message_zh=f"每页条数应在 1 到 {MAX_LIMIT} 之间",
+            rule="search.limit",
+        )
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidInput(
+            f"offset must be 0 or more, got {offset!r}", message_zh="起始位置不能为负数", rule="search.offset"
+        )
+    chosen = None if kinds is None else tuple(sorted(_kinds(kinds)))
+    return _Query(q, chosen, max(min(limit, MAX_TOTAL - offset), 1), offset)
+
+
+def _kinds(kinds: Collection[str]) -> set[str]:
+    chosen = {str(k) for k in kinds}
+    unknown = sorted(chosen - KINDS)
+    if unknown:
+        raise InvalidInput(
+            f"unknown subject kind(s) {', '.join(unknown)}; expected some of {', '.join(sorted(KINDS))}",
+            message_zh="主体类型无效",
+            rule="search.kinds",
+        )
+    return chosen
+
+
+def _score(cls: int, query_len: int, name_len: int) -> float:
+    return round((2 - cls) + query_len / max(name_len, 1), 6)
+
+
+def _escape_like(q: str) -> str:
+    return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _trigrams(q: str) -> list[str]:
+    return list(dict.fromkeys(q[i : i + 3] for i in range(len(q) - 2)))
+
+
+def _fts_string(term: str) -> str:
+    """An FTS5 string literal: quoted, quotes doubled, so nothing in it is query syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _successor(q: str) -> str | None:
+    """The least string greater than every string starting with ``q`` (None: there is none)."""
+    for i in range(len(q) - 1, -1, -1):
+        code = ord(q[i]) + 1
+        if 0xD800 <= code <= 0xDFFF:
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return q[:i] + chr(code)
+    return None
+
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MAX_TOTAL",
+    "Hit",
+    "PostgresSearch",
+    "SearchIndex",
+    "SearchPage",
+    "SqliteSearch",
+    "by_identifier",
+    "rebuild",
+    "search",
+    "search_index_for",
+]

@@ -1,0 +1,378 @@
+"""The one-click check (一键查询): search subjects, show a subject's profile and its records,
+each decided by the disclosure rules for this viewer, purpose and day.
+
+Public credit information queries are free and need no account. Everything shown goes
+through ``xinyong.domain.disclosure.decide``; nothing here decides visibility itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from xinyong import ids
+from xinyong.catalog import Catalog, CatalogItem, FieldSchema
+from xinyong.domain import disclosure
+from xinyong.domain.actor import Actor
+from xinyong.domain.enums import Role, SubjectKind
+from xinyong.errors import InvalidInput, NotFound, NotPermitted
+from xinyong.search import index as search_index
+from xinyong.store import Store
+from xinyong.store.tables import records, source_units, subject_names, subjects
+
+SUMMARY_FIELDS = {
+    "administrative_penalty": ("CF_WFXW", "CF_CFLB", "CF_NR"),
+    "administrative_licensing": ("XK_XKWS", "XK_XKLB", "XK_NR"),
+}
+PENALTY_CATEGORY_FIELD = "CF_CFLB"
+SECTOR_TAGS = {"fire_safety": "fire_safety", "work_safety": "work_safety"}  # unit domain → catalog tag
+PUBLIC_KINDS = ("enterprise", "public_institution", "social_organisation")
+PAGE_SIZE = 20
+MAX_PAGE = 25  # 25 pages of 20: a cap on how far the public may page through results
+
+
+def china_today() -> date:
+    return datetime.now(timezone(timedelta(hours=8))).date()
+
+
+def viewer_for(actor: Actor, subject_id: str) -> disclosure.Viewer:
+    return disclosure.Viewer(
+        role=actor.role,
+        unit=actor.unit,
+        is_subject=bool(actor.subject_id) and actor.subject_id == subject_id,
+        authorized=False,
+        purpose=actor.purpose,
+    )
+
+
+@dataclass(frozen=True)
+class RecordView:
+    id: str
+    item_code: str
+    item_name: str
+    category: str
+    legal_basis: list[str]
+    unit_name: str
+    document_number: str | None
+    decision_date: date | None
+    tier: str
+    visibility: str
+    public_visibility: str  # what the public gets (for the subject: whether others see it)
+    reason: str
+    reason_text: str
+    marks: tuple[str, ...]
+    publicity_ends: date | None
+    earliest_repair: date | None
+    summary: list[tuple[str, str]]
+    fields: list[tuple[str, str, str]] = field(default_factory=list)  # (code, label, value), detail only
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    total: int
+    capped: bool
+    page: int
+    has_next: bool
+    hits: list[dict[str, Any]]
+
+
+@dataclass
+class Profile:
+    subject_id: str
+    kind: str
+    name: str
+    identifier: str
+    identifier_scheme: str
+    legal_representative: str | None
+    registered_on: date | None
+    names: list[tuple[str, date | None]]
+    groups: list[tuple[str, list[RecordView]]]
+    hidden: list[RecordView]  # only filled for the subject itself
+    hidden_count: int
+    as_of: date
+
+
+class Check:
+    """The one-click check over a store and a catalog, in one language."""
+
+    def __init__(self, store: Store, catalog: Catalog, lang: str = "zh", today: date | None = None) -> None:
+        self.store, self.catalog, self.lang = store, catalog, lang
+        self.today = today or china_today()
+        self.units = self._unit_names()
+        self.unit_tags = self._unit_tags()
+
+    def _unit_tags(self) -> dict[str, tuple[str, ...]]:
+        """Sector tags of supplying units (e.g. fire safety), which select sector publicity periods."""
+        with self.store.read() as conn:
+            rows = conn.execute(select(source_units.c.code, source_units.c.domain)).all()
+        return {r.code: (SECTOR_TAGS[r.domain],) for r in rows if r.domain in SECTOR_TAGS}
+
+    def _unit_names(self) -> dict[str, str]:
+        with self.store.read() as conn:
+            return {
+                r.code: (r.name_en if self.lang == "en" else r.name_zh)
+                for r in conn.execute(
+                    select(source_units.c.code, source_units.c.name_zh, source_units.c.name_en)
+                )
+            }
+
+    # --- search --------------------------------------------------------------------------------
+    def search(self, actor: Actor, text: str, page: int = 1) -> SearchResult:
+        """Find subjects by name fragment or by code. The public finds organisations by name or code;
+        natural persons only through their own file or an authorized query (not by public search)."""
+        q = check_query(text)
+        page = max(1, min(page, MAX_PAGE))
+        kinds = PUBLIC_KINDS if actor.role is Role.PUBLIC else None
+        with self.store.read() as conn:
+            if ids.classify(q) is not ids.IdentifierKind.UNKNOWN:
+                return self._by_code(conn, actor, q, kinds)
+            found = search_index.search(conn, q, kinds=kinds, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+            hits = self._hits(conn, found.hits)
+        has_next = page < MAX_PAGE and page * PAGE_SIZE < found.total
+        return SearchResult(q, found.total, found.capped, page, has_next, hits)
+
+    def _by_code(self, conn: Connection, actor: Actor, q: str, kinds: Any) -> SearchResult:
+        if ids.classify(q) is ids.IdentifierKind.RESIDENT_ID and actor.role is Role.PUBLIC:
+            raise NotPermitted(
+                "the public may not search by resident ID number; search a name instead",
+                message_zh="公众不能按身份证号码查询，请输入名称",
+                rule="check.id_search_not_permitted",
+            )
+        found = search_index.by_identifier(
+            conn, q, include_personal=actor.role is not Role.PUBLIC, kinds=kinds
+        )
+        hits = self._hits(conn, found)
+        return SearchResult(q, len(hits), False, 1, False, hits)
+
+    def _hits(self, conn: Connection, found: Sequence[Any]) -> list[dict[str, Any]]:
+        ids_ = [h.subject_id for h in found]
+        rows = (
+            {
+                r.id: r
+                for r in conn.execute(
+                    select(subjects.c.id, subjects.c.id_scheme, subjects.c.id_value).where(
+                        subjects.c.id.in_(ids_)
+                    )
+                )
+            }
+            if ids_
+            else {}
+        )
+        out = []
+        for h in found:
+            row = rows.get(h.subject_id)
+            person = h.kind == SubjectKind.INDIVIDUAL.value
+            out.append(
+                {
+                    "subject_id": h.subject_id,
+                    "kind": h.kind,
+                    "name": ids.mask_person_name(h.name) if person else h.name,
+                    "identifier": "" if row is None or person else row.id_value,
+                }
+            )
+        return out
+
+    # --- profile -------------------------------------------------------------------------------
+    def profile(self, actor: Actor, subject_id: str, today: date | None = None) -> Profile:
+        today = today or self.today
+        with self.store.read() as conn:
+            subject = conn.execute(select(subjects).where(subjects.c.id == subject_id)).first()
+            if subject is None:
+                raise _not_found(subject_id)
+            rows = conn.execute(
+                select(records)
+                .where(records.c.subject_id == subject_id)
+                .order_by(records.c.decision_date.desc())
+            ).all()
+            names = self._names(conn, subject_id)
+        kind = SubjectKind(subject.kind)
+        viewer = viewer_for(actor, subject_id)
+        views = [self._view(r, kind, viewer, today) for r in rows]
+        hidden_value = disclosure.Visibility.HIDDEN.value
+        seen = [v for v in views if v.visibility != hidden_value]
+        if viewer.is_subject:  # the subject sees everything; split what others see from what they do not
+            visible = [v for v in seen if v.public_visibility != hidden_value]
+            hidden = [v for v in seen if v.public_visibility == hidden_value]
+        else:
+            visible, hidden = seen, []
+        if (
+            kind is SubjectKind.INDIVIDUAL
+            and not viewer.is_subject
+            and actor.role is Role.PUBLIC
+            and not visible
+        ):
+            raise _not_found(
+                subject_id
+            )  # an individual with nothing public is not shown to the public at all
+        public_person = kind is SubjectKind.INDIVIDUAL and not viewer.is_subject and actor.role is Role.PUBLIC
+        return Profile(
+            subject_id=subject_id,
+            kind=kind.value,
+            name=ids.mask_person_name(subject.name) if public_person else subject.name,
+            identifier=_mask_identifier(subject.id_scheme, subject.id_value)
+            if public_person
+            else subject.id_value,
+            identifier_scheme=subject.id_scheme,
+            legal_representative=None if public_person else subject.legal_representative,
+            registered_on=subject.registered_on,
+            names=[] if public_person else names,
+            groups=self._group(visible),
+            hidden=hidden,
+            hidden_count=len(hidden),
+            as_of=today,
+        )
+
+    def _names(self, conn: Connection, subject_id: str) -> list[tuple[str, date | None]]:
+        rows = conn.execute(
+            select(subject_names.c.name, subject_names.c.valid_from, subject_names.c.recorded_at)
+            .where(subject_names.c.subject_id == subject_id)
+            .order_by(subject_names.c.id)
+        )
+        return [(r.name, r.valid_from or r.recorded_at.date()) for r in rows]
+
+    def record(self, actor: Actor, record_id: str, today: date | None = None) -> RecordView:
+        today = today or self.today
+        with self.store.read() as conn:
+            row = conn.execute(select(records).where(records.c.id == record_id)).first()
+            subject = (
+                None
+                if row is None
+                else conn.execute(select(subjects.c.kind).where(subjects.c.id == row.subject_id)).first()
+            )
+        if row is None or subject is None:
+            raise NotFound(f"no record {record_id!r}", message_zh="没有该条信用信息", rule="check.record")
+        view = self._view(
+            row, SubjectKind(subject.kind), viewer_for(actor, row.subject_id), today, detail=True
+        )
+        if (
+            view.visibility == disclosure.Visibility.HIDDEN.value
+            and not viewer_for(actor, row.subject_id).is_subject
+        ):
+            raise NotFound(f"no record {record_id!r}", message_zh="没有该条信用信息", rule="check.record")
+        return view
+
+    def _view(
+        self, row: Any, kind: SubjectKind, viewer: disclosure.Viewer, today: date, detail: bool = False
+    ) -> RecordView:
+        item = self.catalog.items[row.item_code]
+        schema = self.catalog.schemas[item.schema]
+        fields = dict(row.fields or {})
+        decision = disclosure.decide(
+            self._facts(row, item, kind, fields), viewer, today, self.catalog.rulesets
+        )
+        fields = disclosure.visible_fields(decision, fields, schema) or {}
+        window = decision.window
+        return RecordView(
+            id=row.id,
+            item_code=item.code,
+            item_name=item.name_en if self.lang == "en" else item.name_zh,
+            category=item.category,
+            legal_basis=[f"{b.instrument} {b.article}".strip() for b in item.legal_basis],
+            unit_name=self.units.get(row.unit_code, row.unit_code),
+            document_number=row.document_number,
+            decision_date=row.decision_date,
+            tier=row.tier,
+            visibility=decision.visibility.value,
+            public_visibility=decision.public_visibility.value,
+            reason=decision.reason,
+            reason_text=decision.reason_en if self.lang == "en" else decision.reason_zh,
+            marks=tuple(decision.marks),
+            publicity_ends=window.ends if window else None,
+            earliest_repair=window.earliest_repair if window else None,
+            summary=self._summary(schema, fields),
+            fields=self._fields(schema, fields) if detail else [],
+        )
+
+    def _facts(
+        self, row: Any, item: CatalogItem, kind: SubjectKind, fields: dict[str, Any]
+    ) -> disclosure.RecordFacts:
+        categories = fields.get(PENALTY_CATEGORY_FIELD) or ()
+        return disclosure.RecordFacts(
+            item=item,
+            unit=row.unit_code,
+            subject_kind=kind,
+            tier=_tier(row.tier),
+            decision_date=row.decision_date,
+            penalty_categories=tuple(categories) if isinstance(categories, list) else (),
+            status=row.status,
+            tags=self.unit_tags.get(row.unit_code, ()),
+        )
+
+    def _label(self, schema: FieldSchema, code: str, value: Any) -> str:
+        f = schema.field_def(code)
+        if f.enum and f.enum in self.catalog.enums:
+            enum = self.catalog.enums[f.enum]
+            labels = {v.code: (v.en if self.lang == "en" else v.zh) for v in enum.values}
+            values = value if isinstance(value, list) else [value]
+            return "、".join(labels.get(str(v), str(v)) for v in values)
+        return "" if value is None else str(value)
+
+    def _summary(self, schema: FieldSchema, fields: dict[str, Any]) -> list[tuple[str, str]]:
+        codes = (
+            SUMMARY_FIELDS.get(schema.code)
+            or tuple(
+                f.code
+                for f in schema.fields
+                if f.type.value in ("string", "text", "enum")
+                and not f.personal
+                and f.code not in (schema.subject_name_field, schema.subject_category_field)
+            )[:3]
+        )
+        out = []
+        for code in codes:
+            if code in fields:
+                f = schema.field_def(code)
+                out.append((f.en if self.lang == "en" else f.zh, self._label(schema, code, fields[code])))
+        return out
+
+    def _fields(self, schema: FieldSchema, fields: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [
+            (f.code, f.en if self.lang == "en" else f.zh, self._label(schema, f.code, fields[f.code]))
+            for f in schema.fields
+            if f.code in fields
+        ]
+
+    def _group(self, views: Sequence[RecordView]) -> list[tuple[str, list[RecordView]]]:
+        order = sorted(self.catalog.categories.values(), key=lambda c: c.seq)
+        out = []
+        for c in order:
+            members = [v for v in views if v.category == c.code]
+            if members:
+                out.append((c.en if self.lang == "en" else c.zh, members))
+        return out
+
+
+def _tier(value: str) -> Any:
+    from xinyong.domain.enums import Tier
+
+    return Tier(value)
+
+
+def _mask_identifier(scheme: str, value: str) -> str:
+    return ids.mask_resident_id(value) if scheme == "resident_id" else ids.mask_document_number(value)
+
+
+def _not_found(subject_id: str) -> NotFound:
+    return NotFound(f"no subject {subject_id!r}", message_zh="没有找到该信用主体", rule="check.subject")
+
+
+def check_query(text: str) -> str:
+    q = (text or "").strip()
+    if not q:
+        raise InvalidInput(
+            "type a name or a code to search",
+            message_zh="请输入名称或统一社会信用代码",
+            rule="check.query_empty",
+        )
+    if len(q) > 100:
+        raise InvalidInput(
+            "the query is longer than 100 characters",
+            message_zh="查询内容不能超过 100 个字符",
+            rule="check.query_too_long",
+        )
+    return q
