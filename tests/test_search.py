@@ -32,6 +32,7 @@ from xinyong.search.index import (
     SearchPage,
     by_identifier,
     rebuild,
+    refresh_name_search,
     search,
     search_index_for,
 )
@@ -405,6 +406,16 @@ def test_rebuild_restores_a_lost_index(conn: Connection, monkeypatch: pytest.Mon
         assert rebuild(conn) == 0  # PostgreSQL maintains its indexes itself
     assert names_of(search(conn, "腾讯科技")) == [TENCENT_NAME]
     assert names_of(search(conn, "腾讯")) == [TENCENT_NAME]
+
+
+def test_refresh_name_search_repairs_stale_values(conn: Connection, strategy: str) -> None:
+    forgotten, fine = add(conn, ["騰訊科技（深圳）有限公司", "华为技术有限公司"])
+    conn.execute(subjects.update().where(subjects.c.id == forgotten).values(name_search=""))
+    assert search(conn, "腾讯").total == 0
+    assert refresh_name_search(conn, chunk=1) == 1
+    assert ids_of(search(conn, "腾讯")) == [forgotten]
+    assert ids_of(search(conn, "华为")) == [fine]
+    assert refresh_name_search(conn) == 0
 
 
 def test_postgres_statements_are_not_prepared(conn: Connection) -> None:

@@ -13,6 +13,7 @@ from xinyong.search.index import (
     SearchPage,
     by_identifier,
     rebuild,
+    refresh_name_search,
     search,
     search_index_for,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "normalise_name",
     "normalise_query",
     "rebuild",
+    "refresh_name_search",
     "search",
     "search_index_for",
 ]

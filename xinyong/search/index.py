@@ -61,7 +61,7 @@ from sqlalchemy import Connection, bindparam, select, text
 from xinyong import ids
 from xinyong.domain.enums import SubjectKind
 from xinyong.errors import ConfigurationError, InvalidInput
-from xinyong.search.normalise import normalise_query
+from xinyong.search.normalise import normalise_name, normalise_query
 from xinyong.store.tables import subject_identifiers, subjects
 
 MAX_LIMIT = 50
@@ -327,6 +327,31 @@ def rebuild(conn: Connection) -> int:
     return search_index_for(conn.dialect.name).rebuild(conn)
 
 
+def refresh_name_search(conn: Connection, *, chunk: int = 5000) -> int:
+    """Recompute ``subjects.name_search`` from ``name`` where it differs (after a change of the
+    normalisation rules or of OpenCC's tables, or a writer that forgot it); the number of subjects
+    updated. The index follows through its triggers (SQLite) or by itself (PostgreSQL)."""
+    update = (
+        subjects.update().where(subjects.c.id == bindparam("sid")).values(name_search=bindparam("normalised"))
+    )
+    changed, last = 0, ""
+    while True:
+        rows = conn.execute(
+            select(subjects.c.id, subjects.c.name, subjects.c.name_search)
+            .where(subjects.c.id > last)
+            .order_by(subjects.c.id)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return changed
+        fresh = ((r, normalise_name(r.name)) for r in rows)
+        stale = [{"sid": r.id, "normalised": value} for r, value in fresh if value != r.name_search]
+        if stale:
+            conn.execute(update, stale)
+        changed += len(stale)
+        last = rows[-1].id
+
+
 def by_identifier(
     conn: Connection,
     code: str,
@@ -458,6 +483,7 @@ __all__ = [
     "SqliteSearch",
     "by_identifier",
     "rebuild",
+    "refresh_name_search",
     "search",
     "search_index_for",
 ]

@@ -15,7 +15,9 @@ name, a full-width fragment a half-width one):
    (``Tencent  Holdings`` → ``tencent holdings``; ``腾讯 科技 （深圳）`` → ``腾讯科技(深圳)``), and
    the ends are trimmed.
 
-The function is pure and idempotent. Stored in ``subjects.name_search`` by every writer.
+The function is pure and idempotent. Stored in ``subjects.name_search`` by every writer; after a
+change of these rules or of OpenCC's tables, ``xinyong.search.index.refresh_name_search`` brings
+the stored values up to date.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ _CJK_FROM = 0x2E80  # below this OpenCC changes nothing
 def _t2s() -> object:
     import opencc  # imported lazily: its dictionaries load on first use
 
-    return opencc.OpenCC("t2s")
+    return opencc.OpenCC("t2s.json")
 
 
 def _simplified(ch: str) -> str:
