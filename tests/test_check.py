@@ -29,16 +29,24 @@ def city(platform: Platform, tmp_path: Path) -> Platform:
     rows = [
         penalty(1, CF_JDRQ="2026-06-01", CF_YXQ="2026-12-01", CF_FR_ZJLX="身份证", CF_FR_ZJHM=PERSON_ID),
         penalty(2, CF_JDRQ="2020-01-10", CF_YXQ="2020-06-01"),
-        penalty(3, CF_XDR_MC="腾讯科技（深圳）有限公司", CF_XDR_SHXYM=TENCENT, CF_JDRQ="2026-09-01",
-                CF_YXQ="2027-01-01"),
-        person_penalty(4, CF_JDRQ="2026-05-01", CF_YXQ="2026-11-01", CF_CFLB="罚款", CF_NR="罚款一万元",
-                       CF_NR_FK="1"),
-        person_penalty(5, CF_XDR_MC="李四", CF_XDR_ZJHM="440524188001010014", CF_JDRQ="2026-05-01",
-                       CF_YXQ="2026-11-01"),
+        penalty(
+            3,
+            CF_XDR_MC="腾讯科技（深圳）有限公司",
+            CF_XDR_SHXYM=TENCENT,
+            CF_JDRQ="2026-09-01",
+            CF_YXQ="2027-01-01",
+        ),
+        person_penalty(
+            4, CF_JDRQ="2026-05-01", CF_YXQ="2026-11-01", CF_CFLB="罚款", CF_NR="罚款一万元", CF_NR_FK="1"
+        ),
+        person_penalty(
+            5, CF_XDR_MC="李四", CF_XDR_ZJHM="440524188001010014", CF_JDRQ="2026-05-01", CF_YXQ="2026-11-01"
+        ),
     ]
     path = write_csv(tmp_path / "p.csv", platform.catalog, rows)
-    report = ingest.ingest_file(platform.store, platform.catalog, path, HOUSING, Actor.system(),
-                                ingest.IngestOptions(today=TODAY))
+    report = ingest.ingest_file(
+        platform.store, platform.catalog, path, HOUSING, Actor.system(), ingest.IngestOptions(today=TODAY)
+    )
     assert report.status == "accepted", report.problems
     return platform
 
@@ -70,6 +78,12 @@ def test_public_search_excludes_persons_and_id_numbers(city: Platform) -> None:
     assert exc.value.rule == "check.id_search_not_permitted"
     operator = check(city).search(Actor.operator("op"), PERSON_ID)
     assert operator.hits and operator.hits[0]["name"] == "张*"
+    me = Actor(role=Role.SUBJECT, subject_id=subject_id(city, PERSON_ID))
+    assert len(check(city).search(me, PERSON_ID).hits) == 1
+    someone_else = Actor(role=Role.SUBJECT, subject_id=subject_id(city, HUAWEI))
+    assert check(city).search(someone_else, PERSON_ID).hits == []
+    bank = Actor(role=Role.RELYING_PARTY, unit="bank")
+    assert check(city).search(bank, PERSON_ID).hits == []
 
 
 def test_public_profile_shows_current_penalty_with_basis_and_period(city: Platform) -> None:
@@ -165,8 +179,9 @@ def test_rate_limit_answers_429_with_retry_after(city: Platform) -> None:
 
 
 def test_operator_sees_who_hits_the_limits(city: Platform) -> None:
-    city.settings = dataclasses.replace(city.settings, rate_limit_per_minute=1, rate_limit_burst=1,
-                                        operator_token="tok")
+    city.settings = dataclasses.replace(
+        city.settings, rate_limit_per_minute=1, rate_limit_burst=1, operator_token="tok"
+    )
     with TestClient(create_app(platform_obj=city)) as c:
         c.get("/api/v1/search", params={"q": "华为"})
         c.get("/api/v1/search", params={"q": "华为"})

@@ -31,6 +31,9 @@ SUMMARY_FIELDS = {
 PENALTY_CATEGORY_FIELD = "CF_CFLB"
 SECTOR_TAGS = {"fire_safety": "fire_safety", "work_safety": "work_safety"}  # unit domain → catalog tag
 PUBLIC_KINDS = ("enterprise", "public_institution", "social_organisation")
+# Who may look persons up by ID number: themselves (filtered to their own file) and the platform's staff.
+# Relying parties will do so only with the subject's authorization (access-control issue).
+PERSONAL_SEARCHERS = frozenset({Role.SUBJECT, Role.OPERATOR, Role.AUDITOR, Role.SYSTEM})
 PAGE_SIZE = 20
 MAX_PAGE = 25  # 25 pages of 20: a cap on how far the public may page through results
 
@@ -144,8 +147,12 @@ class Check:
                 rule="check.id_search_not_permitted",
             )
         found = search_index.by_identifier(
-            conn, q, include_personal=actor.role is not Role.PUBLIC, kinds=kinds
+            conn, q, include_personal=actor.role in PERSONAL_SEARCHERS, kinds=kinds
         )
+        if actor.role is Role.SUBJECT:  # a data subject finds itself by its own ID number, nobody else
+            found = [
+                h for h in found if h.kind != SubjectKind.INDIVIDUAL.value or h.subject_id == actor.subject_id
+            ]
         hits = self._hits(conn, found)
         return SearchResult(q, len(hits), False, 1, False, hits)
 
