@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from xinyong.cli_audit import audit_app
 from xinyong.errors import XinyongError
 from xinyong.settings import Settings, describe
 
@@ -28,6 +29,7 @@ ids_app = typer.Typer(help="Identifiers: USCC, resident ID, legacy codes.", no_a
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(ids_app, name="ids")
+app.add_typer(audit_app, name="audit")
 units_app = typer.Typer(help="Source units (信息提供单位) and their API keys.", no_args_is_help=True)
 app.add_typer(units_app, name="units")
 

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 import xinyong
+from xinyong.api import audit as audit_api
 from xinyong.api import catalog as catalog_api
 from xinyong.api import check as check_api
 from xinyong.api import errors
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
     app.include_router(catalog_api.router)
     app.include_router(ingest_api.router)
     app.include_router(check_api.router)
+    app.include_router(audit_api.router)
+    app.include_router(audit_api.well_known)
     app.include_router(pages.router)
     app.include_router(operator_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")

@@ -52,7 +52,7 @@ def _processed(row: Sequence[Any], procs: list[tuple[int, Callable[[Any], Any]]]
 def _bind_processors(
     conn: Connection, table: Table, columns: Sequence[str]
 ) -> list[Callable[[Any], Any] | None]:
-    return [table.c[c].type.bind_processor(conn.dialect) for c in columns]
+    return [table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
 
 
 def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -180,3 +181,47 @@ events = Table(
     Column("payload_hash", String(64), nullable=False),
 )
 Index("ix_events_object", events.c.object_type, events.c.object_id)
+
+# The tamper-evident audit log over ``events`` (xinyong.audit.log): an RFC 6962 Merkle tree whose
+# leaves are the events' non-personal envelopes. Appended in the transaction of the event, never edited.
+
+audit_leaves = Table(
+    "audit_leaves",
+    metadata,
+    Column("leaf_index", Id64, primary_key=True, autoincrement=False, comment="position in the tree, from 0"),
+    Column("seq", BigInteger, nullable=False, unique=True, comment="events.seq of the entry"),
+    Column("leaf_hash", LargeBinary, nullable=False, comment="SHA-256(0x00 || envelope bytes)"),
+)
+
+audit_nodes = Table(
+    "audit_nodes",
+    metadata,
+    Column(
+        "level", Integer, primary_key=True, autoincrement=False, comment="height, >= 1 (leaves: audit_leaves)"
+    ),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column(
+        "hash", LargeBinary, nullable=False, comment="root of leaves [idx * 2**level, (idx + 1) * 2**level)"
+    ),
+    sqlite_with_rowid=False,  # the key is the address: one B-tree, not a rowid table plus an index
+)
+
+audit_state = Table(
+    "audit_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False, comment="always 1: one row"),
+    Column("size", BigInteger, nullable=False, comment="number of leaves"),
+    Column("frontier", Text, nullable=False, comment="JSON list of the perfect subtree roots, tallest first"),
+)
+
+audit_tree_heads = Table(
+    "audit_tree_heads",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root", LargeBinary, nullable=False),
+    Column("timestamp_ms", BigInteger, nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", LargeBinary, nullable=False, comment="Ed25519 over xinyong-tree-head/v1 bytes"),
+)
+Index("ix_audit_tree_heads_size", audit_tree_heads.c.size)
