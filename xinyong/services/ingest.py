@@ -35,7 +35,7 @@ from xinyong.search.normalise import normalise_name
 from xinyong.services import events, units
 from xinyong.store import Store
 from xinyong.store import records as q
-from xinyong.store.dialect import RawJson
+from xinyong.store.dialect import RawJson, prefer_indexes
 from xinyong.store.tables import batches
 
 CHUNK_ROWS = 5000
@@ -211,6 +211,7 @@ def _ingest(
     try:
         with store.write() as conn:
             _open_batch(conn, report, source, actor)
+            prefer_indexes(conn)
             run.load(conn, progress)
             if report.problem_count and not options.accept_valid:
                 raise _Rejected

@@ -69,3 +69,11 @@ def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
             )
             count += 1
     return count
+
+
+def prefer_indexes(conn: Connection) -> None:
+    """Within one long loading transaction PostgreSQL's statistics still describe the tables as they
+    were before it, so the planner may scan tables that have grown by millions of rows: steer it to
+    the indexes for the rest of the transaction. SQLite needs nothing."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
