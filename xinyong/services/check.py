@@ -106,23 +106,19 @@ class Check:
     def __init__(self, store: Store, catalog: Catalog, lang: str = "zh", today: date | None = None) -> None:
         self.store, self.catalog, self.lang = store, catalog, lang
         self.today = today or china_today()
-        self.units = self._unit_names()
-        self.unit_tags = self._unit_tags()
+        self.units, self.unit_tags = self._units()
 
-    def _unit_tags(self) -> dict[str, tuple[str, ...]]:
-        """Sector tags of supplying units (e.g. fire safety), which select sector publicity periods."""
+    def _units(self) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+        """Unit names in this language, and sector tags (e.g. fire safety) that select sector publicity
+        periods; one query per request."""
         with self.store.read() as conn:
-            rows = conn.execute(select(source_units.c.code, source_units.c.domain)).all()
-        return {r.code: (SECTOR_TAGS[r.domain],) for r in rows if r.domain in SECTOR_TAGS}
-
-    def _unit_names(self) -> dict[str, str]:
-        with self.store.read() as conn:
-            return {
-                r.code: (r.name_en if self.lang == "en" else r.name_zh)
-                for r in conn.execute(
-                    select(source_units.c.code, source_units.c.name_zh, source_units.c.name_en)
+            rows = conn.execute(
+                select(
+                    source_units.c.code, source_units.c.name_zh, source_units.c.name_en, source_units.c.domain
                 )
-            }
+            ).all()
+        names = {r.code: (r.name_en if self.lang == "en" else r.name_zh) for r in rows}
+        return names, {r.code: (SECTOR_TAGS[r.domain],) for r in rows if r.domain in SECTOR_TAGS}
 
     # --- search --------------------------------------------------------------------------------
     def search(self, actor: Actor, text: str, page: int = 1) -> SearchResult:
