@@ -110,6 +110,8 @@ subject_identifiers = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+Index("ix_subject_identifiers_value", subject_identifiers.c.value)  # lookups by code alone
+
 subject_names = Table(
     "subject_names",
     metadata,
