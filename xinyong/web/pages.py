@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from xinyong.api.deps import actor, platform, rate_limited
 from xinyong.errors import XinyongError
@@ -30,6 +31,14 @@ def language(request: Request) -> str:
     return p.settings.default_language if p else "zh"
 
 
+def csrf_input(request: Request) -> Markup:
+    """The hidden CSRF field every POST form carries: ``{{ csrf_input }}`` in templates.
+
+    Access control (sessions) fills this in; until then it renders nothing.
+    """
+    return Markup("")
+
+
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     lang = language(request)
     other = "en" if lang == "zh" else "zh"
@@ -39,6 +48,7 @@ def render(request: Request, template: str, context: dict[str, Any], status: int
         "other_lang": other,
         "t": translator(lang),
         "switch_url": str(switch.path) + "?" + str(switch.query),
+        "csrf_input": csrf_input(request),
         **context,
     }
     response = templates.TemplateResponse(request, template, ctx, status_code=status)
