@@ -3,7 +3,7 @@
     .venv/bin/python bench/check.py                   # 1,000,000 subjects, 10,000,000 records
     .venv/bin/python bench/check.py --quick           # 50,000 subjects, 500,000 records, 1 s runs
     .venv/bin/python bench/check.py --subjects 200000 --records 2000000 --no-postgres --duration 5
-    .venv/bin/python bench/check.py --launcher both   # also served with TCP_NODELAY (see below)
+    .venv/bin/python bench/check.py --launcher both   # also served by plain `uvicorn --workers 2`
 
 Store: N synthetic subjects and M synthetic 双公示 records (see ``bench/_check_store.py``: valid
 USCCs and resident ID numbers, unique organisation names drawn with ``xinyong.synth.names``,
@@ -17,13 +17,14 @@ are generated once (forked worker processes) and fed to both databases; the buil
 SQLite gets no ANALYZE (the platform never runs it; ``--analyze-sqlite`` to add it); PostgreSQL gets
 VACUUM ANALYZE (what autovacuum does by itself).
 
-Server: ``uvicorn --factory xinyong.api.app:create_app --workers 2`` on a free loopback port, with
-``XINYONG_RATE_LIMIT_PER_MINUTE=0`` (no throttling), ``XINYONG_TODAY=2026-11-28``, no access log.
-With ``--workers``, uvicorn binds the shared socket with proto 0 and asyncio then leaves TCP_NODELAY
-off, so every kept-alive response waits ~40 ms for the client's delayed ACK (the bench measures
-and reports it). ``--launcher nodelay`` serves the same app with the same uvicorn settings from a
-socket made with IPPROTO_TCP (``bench/_check_store.py serve-nodelay``); ``--launcher both`` does
-both (the RESULT line stays the given command's).
+Server: the production command, ``xinyong serve --workers 2`` (``xinyong.server``: uvicorn workers
+sharing a listening socket made with IPPROTO_TCP, so that asyncio sets TCP_NODELAY on every
+connection; no access log) on a free loopback port, with ``XINYONG_RATE_LIMIT_PER_MINUTE=0`` (no
+throttling), ``XINYONG_TODAY=2026-11-28``. ``--launcher uvicorn`` serves the same app with plain
+``uvicorn --factory xinyong.api.app:create_app --workers 2``, which binds the shared socket with
+proto 0: asyncio then leaves TCP_NODELAY off and every kept-alive response waits ~40 ms for the
+client's delayed ACK (the bench detects and reports it). ``--launcher both`` does both (the RESULT
+line is the production command's).
 
 Load: wrk over loopback (``-t2 -c10`` and ``-t2 -c50``, ``--latency``), each scenario a Lua script
 walking a precomputed list of paths (each thread from its own offset):
@@ -195,7 +196,7 @@ class Server:
     url: str
     base: str
     log: Path
-    launcher: str = "uvicorn"
+    launcher: str = "serve"
     proc: subprocess.Popen[bytes] | None = None
 
     def start(self, work: Path, timeout: float = 180.0) -> None:
@@ -208,10 +209,9 @@ class Server:
             "XINYONG_TODAY": TODAY,
             "XINYONG_DATA_DIR": str(work / "data"),
         }
-        if self.launcher == "nodelay":  # the same server, its listening socket made with IPPROTO_TCP
-            env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-            command = [sys.executable, str(Path(store.__file__).resolve()), "serve-nodelay"]
-            command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(SERVER_WORKERS)]
+        if self.launcher == "serve":  # the production command line
+            command = [sys.executable, "-m", "xinyong.cli", "serve", "--host", "127.0.0.1"]
+            command += ["--port", str(port), "--workers", str(SERVER_WORKERS)]
         else:
             command = [
                 *uvicorn_command(),
@@ -432,7 +432,7 @@ def run_wrk(base: str, script: Path, paths: Path, scenario: str, connections: in
 @dataclass
 class DbResult:
     label: str
-    launcher: str = "uvicorn"
+    launcher: str = "serve"
     runs: list[Run] = field(default_factory=list)
 
     def get(self, scenario: str, connections: int) -> Run:
@@ -477,7 +477,7 @@ def drive(
             say(
                 f"{label}: WARNING: kept-alive requests wait ~40 ms for a delayed ACK: the server's sockets"
                 " lack TCP_NODELAY (uvicorn --workers binds its socket with proto 0, so asyncio does not set"
-                " it); every figure below includes that stall (try --launcher nodelay)"
+                " it); every figure below includes that stall (`xinyong serve` avoids it)"
             )
         run_wrk(server.base, script, files["mix"], "warmup", 10, max(1, duration // 2))  # caches
         wait_idle(server, pg)
@@ -634,11 +634,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
         "--launcher",
-        choices=("uvicorn", "nodelay", "both"),
-        default="uvicorn",
-        help="uvicorn: the production command line as given; nodelay: the same uvicorn server and"
-        " settings with a listening socket made with IPPROTO_TCP, so that asyncio sets TCP_NODELAY;"
-        " both: each database served both ways (the RESULT line is uvicorn's)",
+        choices=("serve", "uvicorn", "both"),
+        default="serve",
+        help="serve: the production command, `xinyong serve --workers 2` (TCP_NODELAY on every"
+        " connection); uvicorn: plain `uvicorn --workers 2` on the same app (no TCP_NODELAY);"
+        " both: each database served both ways (the RESULT line is the production command's)",
     )
     parser.add_argument(
         "--analyze-sqlite",
@@ -698,7 +698,7 @@ def run(args: argparse.Namespace, n: int, m: int, duration: int, work: Path) -> 
         pg_database(args.pg_url, pg_name, create=True)
         urls["postgresql"] = pg_url_for(args.pg_url, pg_name)
     results: dict[str, list[DbResult]] = {"sqlite": [], "postgresql": []}
-    launchers = ("uvicorn", "nodelay") if args.launcher == "both" else (args.launcher,)
+    launchers = ("serve", "uvicorn") if args.launcher == "both" else (args.launcher,)
     try:
         t0 = time.perf_counter()
         versions = {label: open_store(url) for label, url in urls.items()}

@@ -368,17 +368,23 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (XINYONG_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (XINYONG_PORT).")] = None,
     database_url: DbUrl = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Server processes (XINYONG_WORKERS); 2 on a 2-core machine.")
+    ] = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request (costs throughput).")] = False,
 ) -> None:
-    """Serve the portal and the API."""
-    _serve(Settings.from_env(database_url=database_url, host=host, port=port))
+    """Serve the portal and the API (TCP_NODELAY on every connection, see xinyong.server)."""
+    settings = Settings.from_env(database_url=database_url, host=host, port=port, workers=workers)
+    try:
+        _serve(settings, access_log=access_log)
+    except XinyongError as e:
+        _fail(e)
 
 
-def _serve(settings: Settings) -> None:
-    import uvicorn
+def _serve(settings: Settings, *, access_log: bool = False) -> None:
+    from xinyong.server import serve
 
-    from xinyong.api.app import create_app
-
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    serve(settings, access_log=access_log)
 
 
 @app.command("demo")

@@ -65,6 +65,15 @@ class Settings:
         "XINYONG_DEMO_RECORDS", 200000, "Records in the synthetic city made by `make demo`."
     )
     demo_seed: int = _setting("XINYONG_DEMO_SEED", 1, "Seed of the synthetic city made by `make demo`.")
+    db_pool_size: int = _setting(
+        "XINYONG_DB_POOL_SIZE", 20, "Database connections each server process keeps open."
+    )
+    db_max_overflow: int = _setting(
+        "XINYONG_DB_MAX_OVERFLOW", 20, "Extra connections a server process may open under load."
+    )
+    workers: int = _setting(
+        "XINYONG_WORKERS", 1, "Server processes started by `xinyong serve` (2 on a 2-core machine)."
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from xinyong.api.deps import actor, platform, rate_limited
 from xinyong.domain.actor import Actor
-from xinyong.services.check import Check
+from xinyong.services.check import check_for
 from xinyong.services.platform import Platform
 
 router = APIRouter(prefix="/api/v1", tags=["check 一键查询"], dependencies=[Depends(rate_limited)])
@@ -27,17 +27,18 @@ def search(
     who: Actor = Depends(actor),
     p: Platform = Depends(platform),
 ) -> dict[str, Any]:
-    return _plain(Check(p.store, p.catalog, lang, p.today()).search(who, q, page))  # type: ignore[no-any-return]
+    return _plain(check_for(p, lang).search(who, q, page))  # type: ignore[no-any-return]
 
 
 @router.get("/subjects/{subject_id}", summary="A subject's public credit profile 信用主体信息")
 def subject(
     subject_id: str,
+    page: int = Query(1, ge=1, le=10_000, description="Page of records, newest first (50 a page)."),
     lang: str = Query("zh", pattern="^(zh|en)$"),
     who: Actor = Depends(actor),
     p: Platform = Depends(platform),
 ) -> dict[str, Any]:
-    return _plain(Check(p.store, p.catalog, lang, p.today()).profile(who, subject_id))  # type: ignore[no-any-return]
+    return _plain(check_for(p, lang).profile(who, subject_id, page=page))  # type: ignore[no-any-return]
 
 
 @router.get("/records/{record_id}", summary="One credit record with all its disclosable fields 信用信息详情")
@@ -47,4 +48,4 @@ def record(
     who: Actor = Depends(actor),
     p: Platform = Depends(platform),
 ) -> dict[str, Any]:
-    return _plain(Check(p.store, p.catalog, lang, p.today()).record(who, record_id))  # type: ignore[no-any-return]
+    return _plain(check_for(p, lang).record(who, record_id))  # type: ignore[no-any-return]

@@ -7,10 +7,13 @@ through ``xinyong.domain.disclosure.decide``; nothing here decides visibility it
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
@@ -24,6 +27,9 @@ from xinyong.search import index as search_index
 from xinyong.store import Store
 from xinyong.store.tables import records, source_units, subject_names, subjects
 
+if TYPE_CHECKING:
+    from xinyong.services.platform import Platform
+
 SUMMARY_FIELDS = {
     "administrative_penalty": ("CF_WFXW", "CF_CFLB", "CF_NR"),
     "administrative_licensing": ("XK_XKWS", "XK_XKLB", "XK_NR"),
@@ -36,6 +42,8 @@ PUBLIC_KINDS = ("enterprise", "public_institution", "social_organisation")
 PERSONAL_SEARCHERS = frozenset({Role.SUBJECT, Role.OPERATOR, Role.AUDITOR, Role.SYSTEM})
 PAGE_SIZE = 20
 MAX_PAGE = 25  # 25 pages of 20: a cap on how far the public may page through results
+PROFILE_PAGE_SIZE = 50  # records shown on one page of a profile (every record is still decided and counted)
+CHECK_CACHE_SECONDS = 5.0  # how long a Check (unit names, label tables) serves requests before a fresh one
 
 
 def china_today() -> date:
@@ -98,6 +106,9 @@ class Profile:
     hidden: list[RecordView]  # only filled for the subject itself
     hidden_count: int
     as_of: date
+    page: int = 1  # records are paged, newest first: PROFILE_PAGE_SIZE a page
+    pages: int = 1
+    record_count: int = 0  # records shown to this viewer, on all pages
 
 
 class Check:
@@ -106,11 +117,30 @@ class Check:
     def __init__(self, store: Store, catalog: Catalog, lang: str = "zh", today: date | None = None) -> None:
         self.store, self.catalog, self.lang = store, catalog, lang
         self.today = today or china_today()
-        self.units, self.unit_tags = self._units()
+        self._labels: dict[str, dict[str, str]] = {}
+
+    @cached_property
+    def _unit_tables(self) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+        return self._units()
+
+    @property
+    def units(self) -> dict[str, str]:
+        """Source unit names in this language (read on first use: a search needs none)."""
+        return self._unit_tables[0]
+
+    @property
+    def unit_tags(self) -> dict[str, tuple[str, ...]]:
+        """Sector tags (e.g. fire safety) of source units, which select sector publicity periods."""
+        return self._unit_tables[1]
+
+    def _known_units(self, codes: set[str]) -> None:
+        """Reread the units when a record names one this (possibly cached) Check has not seen."""
+        if not codes <= self.units.keys():
+            self.__dict__["_unit_tables"] = self._units()
 
     def _units(self) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
         """Unit names in this language, and sector tags (e.g. fire safety) that select sector publicity
-        periods; one query per request."""
+        periods; one query."""
         with self.store.read() as conn:
             rows = conn.execute(
                 select(
@@ -181,7 +211,9 @@ class Check:
         return out
 
     # --- profile -------------------------------------------------------------------------------
-    def profile(self, actor: Actor, subject_id: str, today: date | None = None) -> Profile:
+    def profile(self, actor: Actor, subject_id: str, today: date | None = None, page: int = 1) -> Profile:
+        """A subject's profile; its records newest first, PROFILE_PAGE_SIZE a page (every record is
+        decided, so counts and what is hidden cover all of them; only the page's are rendered)."""
         today = today or self.today
         with self.store.read() as conn:
             subject = conn.execute(select(subjects).where(subjects.c.id == subject_id)).first()
@@ -195,14 +227,26 @@ class Check:
             names = self._names(conn, subject_id)
         kind = SubjectKind(subject.kind)
         viewer = viewer_for(actor, subject_id)
-        views = [self._view(r, kind, viewer, today) for r in rows]
-        hidden_value = disclosure.Visibility.HIDDEN.value
-        seen = [v for v in views if v.visibility != hidden_value]
+        self._known_units({r.unit_code for r in rows})
+        decided = [(r, self._decide(r, kind, viewer, today)) for r in rows]
+        hidden_value = disclosure.Visibility.HIDDEN
+        seen = [(r, d) for r, d in decided if d.visibility is not hidden_value]
         if viewer.is_subject:  # the subject sees everything; split what others see from what they do not
-            visible = [v for v in seen if v.public_visibility != hidden_value]
-            hidden = [v for v in seen if v.public_visibility == hidden_value]
+            shown = [(r, d) for r, d in seen if d.public_visibility is not hidden_value]
+            hidden = [
+                self._view(r, kind, viewer, today, decision=d)
+                for r, d in seen
+                if d.public_visibility is hidden_value
+            ]
         else:
-            visible, hidden = seen, []
+            shown, hidden = seen, []
+        pages = max(1, -(-len(shown) // PROFILE_PAGE_SIZE))
+        page = max(1, min(page, pages))
+        start = (page - 1) * PROFILE_PAGE_SIZE
+        visible = [
+            self._view(r, kind, viewer, today, decision=d)
+            for r, d in shown[start : start + PROFILE_PAGE_SIZE]
+        ]
         if (
             kind is SubjectKind.INDIVIDUAL
             and not viewer.is_subject
@@ -228,6 +272,9 @@ class Check:
             hidden=hidden,
             hidden_count=len(hidden),
             as_of=today,
+            page=page,
+            pages=pages,
+            record_count=len(shown),
         )
 
     def _names(self, conn: Connection, subject_id: str) -> list[tuple[str, date | None]]:
@@ -249,6 +296,7 @@ class Check:
             )
         if row is None or subject is None:
             raise NotFound(f"no record {record_id!r}", message_zh="没有该条信用信息", rule="check.record")
+        self._known_units({row.unit_code})
         view = self._view(
             row, SubjectKind(subject.kind), viewer_for(actor, row.subject_id), today, detail=True
         )
@@ -259,15 +307,29 @@ class Check:
             raise NotFound(f"no record {record_id!r}", message_zh="没有该条信用信息", rule="check.record")
         return view
 
+    def _decide(
+        self, row: Any, kind: SubjectKind, viewer: disclosure.Viewer, today: date
+    ) -> disclosure.Decision:
+        item = self.catalog.items[row.item_code]
+        facts = self._facts(row, item, kind, dict(row.fields or {}))
+        return disclosure.decide(facts, viewer, today, self.catalog.rulesets)
+
     def _view(
-        self, row: Any, kind: SubjectKind, viewer: disclosure.Viewer, today: date, detail: bool = False
+        self,
+        row: Any,
+        kind: SubjectKind,
+        viewer: disclosure.Viewer,
+        today: date,
+        detail: bool = False,
+        decision: disclosure.Decision | None = None,
     ) -> RecordView:
         item = self.catalog.items[row.item_code]
         schema = self.catalog.schemas[item.schema]
         fields = dict(row.fields or {})
-        decision = disclosure.decide(
-            self._facts(row, item, kind, fields), viewer, today, self.catalog.rulesets
-        )
+        if decision is None:
+            decision = disclosure.decide(
+                self._facts(row, item, kind, fields), viewer, today, self.catalog.rulesets
+            )
         fields = disclosure.visible_fields(decision, fields, schema) or {}
         window = decision.window
         return RecordView(
@@ -309,8 +371,11 @@ class Check:
     def _label(self, schema: FieldSchema, code: str, value: Any) -> str:
         f = schema.field_def(code)
         if f.enum and f.enum in self.catalog.enums:
-            enum = self.catalog.enums[f.enum]
-            labels = {v.code: (v.en if self.lang == "en" else v.zh) for v in enum.values}
+            labels = self._labels.get(f.enum)
+            if labels is None:
+                enum = self.catalog.enums[f.enum]
+                labels = {v.code: (v.en if self.lang == "en" else v.zh) for v in enum.values}
+                self._labels[f.enum] = labels
             values = value if isinstance(value, list) else [value]
             return "、".join(labels.get(str(v), str(v)) for v in values)
         return "" if value is None else str(value)
@@ -348,6 +413,30 @@ class Check:
             if members:
                 out.append((c.en if self.lang == "en" else c.zh, members))
         return out
+
+
+_cache: dict[tuple[int, int, str, date], tuple[float, Check]] = {}
+_cache_lock = threading.Lock()
+
+
+def check_for(platform: Platform, lang: str = "zh") -> Check:
+    """The Check of a platform for a language and the platform's day, shared by the requests of the
+    next CHECK_CACHE_SECONDS (a Check holds the unit names and label tables, read once; a record
+    from a unit it has not seen makes it reread them)."""
+    today, now = platform.today(), time.monotonic()
+    key = (id(platform.store), id(platform.catalog), lang, today)
+    with _cache_lock:
+        found = _cache.get(key)
+        # the cached Check holds the store and catalog, so their ids cannot be reused while it lives
+        if found and now - found[0] < CHECK_CACHE_SECONDS:
+            check = found[1]
+            if check.store is platform.store and check.catalog is platform.catalog:
+                return check
+        for stale in [k for k, (made, _) in _cache.items() if now - made >= CHECK_CACHE_SECONDS]:
+            del _cache[stale]
+        check = Check(platform.store, platform.catalog, lang, today)
+        _cache[key] = (now, check)
+        return check
 
 
 def _tier(value: str) -> Any:

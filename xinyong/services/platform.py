@@ -23,7 +23,10 @@ class Platform:
     def open(cls, settings: Settings, *, migrate: bool = True, store: Store | None = None) -> Platform:
         """Open the store (migrating it if asked), load the catalog and record its version."""
         store = store or create_store(
-            settings.effective_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+            settings.effective_database_url,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
         )
         if migrate and store._bound is None:
             upgrade(store.engine)

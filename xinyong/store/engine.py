@@ -19,8 +19,21 @@ from sqlalchemy.engine import make_url
 from xinyong.errors import ConfigurationError
 from xinyong.store.dialect import json_dumps
 
+# Connections per process: the web server runs sync endpoints on a threadpool of 40 threads, so a
+# pool of 5 (+10 overflow), SQLAlchemy's default, makes requests queue for a connection under load.
+DEFAULT_POOL_SIZE = 20
+DEFAULT_MAX_OVERFLOW = 20
 
-def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
+
+def _pool_args(url: str, pool_size: int, max_overflow: int) -> dict[str, Any]:
+    """Pool sizing, for engines that pool (an in-memory SQLite database uses a single connection)."""
+    database = make_url(url).database
+    if url.startswith("sqlite") and (not database or database == ":memory:"):
+        return {}
+    return {"pool_size": pool_size, "max_overflow": max_overflow}
+
+
+def _sqlite_engine(url: str, busy_timeout_ms: int, pool_size: int, max_overflow: int) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -28,6 +41,7 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         url,
         connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
         json_serializer=json_dumps,
+        **_pool_args(url, pool_size, max_overflow),
     )
 
     @event.listens_for(engine, "connect")
@@ -48,13 +62,30 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     return engine
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 30000) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = 30000,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    max_overflow: int = DEFAULT_MAX_OVERFLOW,
+) -> Engine:
+    if pool_size < 1 or max_overflow < 0:
+        raise ConfigurationError(
+            f"database pool: pool_size must be 1 or more and max_overflow 0 or more,"
+            f" got {pool_size} and {max_overflow}",
+            rule="settings.db_pool",
+        )
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, busy_timeout_ms)
+        return _sqlite_engine(url, busy_timeout_ms, pool_size, max_overflow)
     if url.startswith("postgresql"):
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        return create_engine(url, pool_pre_ping=True, json_serializer=json_dumps)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            json_serializer=json_dumps,
+            **_pool_args(url, pool_size, max_overflow),
+        )
     raise ConfigurationError(
         f"unsupported database URL {url!r}: use sqlite:///path or postgresql+psycopg://…",
         rule="settings.database_url",
@@ -102,5 +133,13 @@ class Store:
         self.engine.dispose()
 
 
-def create_store(url: str, *, busy_timeout_ms: int = 30000) -> Store:
-    return Store(make_engine(url, busy_timeout_ms=busy_timeout_ms))
+def create_store(
+    url: str,
+    *,
+    busy_timeout_ms: int = 30000,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    max_overflow: int = DEFAULT_MAX_OVERFLOW,
+) -> Store:
+    return Store(
+        make_engine(url, busy_timeout_ms=busy_timeout_ms, pool_size=pool_size, max_overflow=max_overflow)
+    )

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from xinyong.api.deps import actor, platform, rate_limited
 from xinyong.errors import XinyongError
 from xinyong.services import catalog as catalog_service
-from xinyong.services.check import Check
+from xinyong.services.check import check_for
 from xinyong.services.platform import Platform
 from xinyong.settings import PACKAGE_DIR
 from xinyong.web import views
@@ -94,7 +94,7 @@ def search_page(
     request: Request, q: str = "", page: int = 1, p: Platform = Depends(platform)
 ) -> HTMLResponse:
     lang = language(request)
-    result = Check(p.store, p.catalog, lang, p.today()).search(actor(request), q, page)
+    result = check_for(p, lang).search(actor(request), q, page)
     t = translator(lang)
     hits = [{**h, "kind_text": t(f"kind_{h['kind']}")} for h in result.hits]
     return render(
@@ -112,13 +112,15 @@ def search_page(
 
 
 @router.get("/subjects/{subject_id}", response_class=HTMLResponse, dependencies=[Depends(rate_limited)])
-def profile_page(subject_id: str, request: Request, p: Platform = Depends(platform)) -> HTMLResponse:
+def profile_page(
+    subject_id: str, request: Request, page: int = 1, p: Platform = Depends(platform)
+) -> HTMLResponse:
     lang = language(request)
-    prof = Check(p.store, p.catalog, lang, p.today()).profile(actor(request), subject_id)
+    prof = check_for(p, lang).profile(actor(request), subject_id, page=page)
     return render(request, "profile.html", {"p": prof, "kind_text": translator(lang)(f"kind_{prof.kind}")})
 
 
 @router.get("/records/{record_id}", response_class=HTMLResponse, dependencies=[Depends(rate_limited)])
 def record_page(record_id: str, request: Request, p: Platform = Depends(platform)) -> HTMLResponse:
-    view = Check(p.store, p.catalog, language(request), p.today()).record(actor(request), record_id)
+    view = check_for(p, language(request)).record(actor(request), record_id)
     return render(request, "record.html", {"r": view})
