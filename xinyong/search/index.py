@@ -68,6 +68,9 @@ MAX_LIMIT = 50
 MAX_TOTAL = 500
 DEFAULT_LIMIT = 20
 SCAN_FRACTION = 0.25  # above this share of all subjects, scanning the names beats visiting the index
+# Above this many matches, a page is read in rank order from the rank indexes (migration 0009) and
+# the reading stops once the page is full; below it, the matches are collected and sorted.
+WALK_FROM = 2000
 ESTIMATE_TRIGRAMS = 8  # trigrams of a long query whose statistics bound its number of matches
 ORGANISATION_SCHEMES = ("uscc", "organisation_code", "registration_number")
 PERSONAL_SCHEMES = ("resident_id",)  # and every "id_document_*" scheme (passports and others)
@@ -123,7 +126,7 @@ class _Query:
 
     def params(self) -> dict[str, Any]:
         out: dict[str, Any] = {"q": self.q, "n": len(self.q), "pat": "%" + _escape_like(self.q) + "%"}
-        out.update({"limit": self.limit, "offset": self.offset, "count_limit": MAX_TOTAL + 1})
+        out.update({"limit": self.limit, "offset": self.offset, "count_limit": max(WALK_FROM, MAX_TOTAL) + 1})
         if self.kinds is not None:
             out["kinds"] = list(self.kinds)
         return out
@@ -166,9 +169,68 @@ class _RankedSearch:
         total = int(self._rows(conn, count, plan.params)[0][0])
         if req.offset >= min(total, MAX_TOTAL):
             return _page(req, total, [])
-        rows = self._rows(conn, self._ranked_sql(plan), plan.params)
+        if total > WALK_FROM:
+            rows: Sequence[Any] = self._walk(conn, req)
+        else:
+            rows = self._rows(conn, self._ranked_sql(plan), plan.params)
         hits = [Hit(r.id, r.name, r.kind, _score(r.cls, len(req.q), r.len)) for r in rows]
         return _page(req, total, hits)
+
+    # --- rank-ordered reading of common fragments (migration 0009) -----------------------------
+    # The ranking is: exact names, then names starting with the query, then the rest, each class in
+    # (length, name_search, id) order. Each class is read on its own, in that order, and only as far
+    # as the page needs: the exact names from the prefix index; the names starting with the query
+    # from the prefix index when they are few, else by walking the rank index; the rest by walking
+    # the rank index. A walk filters with instr()/strpos(), which no other index serves, so the
+    # database has no choice but to walk (and stop at the LIMIT).
+
+    rank_index = "ix_subjects_name_search_rank"
+    prefix_index = "ix_subjects_name_search_prefix"
+    position = "instr(d.name_search, :q)"
+
+    def _walk(self, conn: Connection, req: _Query) -> list[Any]:
+        params = req.params()
+        wanted = req.offset + req.limit
+        kinds = "" if req.kinds is None else f" AND {self.in_kinds}"
+        select_ = "SELECT d.id, d.name, d.kind, {cls} AS cls, length(d.name_search) AS len"
+        order = f" ORDER BY length(d.name_search), d.name_search{self.collate}, d.id LIMIT :want"
+        name = f"d.name_search{self.collate}"
+        rows = list(
+            self._rows(
+                conn,
+                select_.format(cls=0) + f" FROM {self._source(self.prefix_index)}"
+                f" WHERE {name} = :q{kinds} ORDER BY d.id LIMIT :want",
+                {**params, "want": wanted},
+            )
+        )
+        hi = _successor(req.q)
+        in_range = f"{name} > :q" + ("" if hi is None else f" AND {name} < :hi")
+        params["hi"] = hi
+        if len(rows) < wanted:
+            few = (
+                "SELECT count(*) FROM (SELECT 1 FROM"
+                f" {self._source(self.prefix_index)} WHERE {in_range}{kinds} LIMIT :count_limit) AS m"
+            )
+            if int(self._rows(conn, few, params)[0][0]) <= WALK_FROM:
+                source, where = self._source(self.prefix_index), in_range
+            else:
+                source, where = self._source(self.rank_index), f"{self.position} = 1 AND {name} <> :q"
+            rows += self._rows(
+                conn,
+                select_.format(cls=1) + f" FROM {source} WHERE {where}{kinds}{order}",
+                {**params, "want": wanted - len(rows)},
+            )
+        if len(rows) < wanted:
+            rows += self._rows(
+                conn,
+                select_.format(cls=2) + f" FROM {self._source(self.rank_index)}"
+                f" WHERE {self.position} > 1{kinds}{order}",
+                {**params, "want": wanted - len(rows)},
+            )
+        return rows[req.offset : req.offset + req.limit]
+
+    def _source(self, index: str) -> str:
+        return "subjects AS d"
 
     def explain(self, conn: Connection, query: str, *, kinds: Collection[str] | None = None) -> list[str]:
         """The database's plan for the ranked query of a search (for operators and tests)."""
@@ -211,6 +273,9 @@ class SqliteSearch(_RankedSearch):
 
     dialect = "sqlite"
     like = "d.name_search LIKE :pat ESCAPE '\\'"
+
+    def _source(self, index: str) -> str:
+        return f"subjects AS d INDEXED BY {index}"  # no ANALYZE on SQLite: name the index walked
 
     def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
         clause = text(sql)
@@ -271,6 +336,7 @@ class PostgresSearch(_RankedSearch):
     dialect = "postgresql"
     in_kinds = "d.kind = ANY(CAST(:kinds AS text[]))"
     collate = ' COLLATE "C"'  # code-point order, as SQLite's BINARY, whatever the database's collation
+    position = "strpos(d.name_search, :q)"
 
     def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
         """Through psycopg, unprepared: psycopg prepares a statement run five times on a connection,

@@ -15,7 +15,15 @@ from xinyong.store.tables import metadata
 # Search structures that migration 0002 keeps outside the tables in code (Alembic cannot describe
 # them): SQLite's FTS5 tables, their shadow tables and the docs table; PostgreSQL's GIN indexes.
 SEARCH_TABLE_PREFIX = "subject_search"
-SEARCH_INDEXES = frozenset({"ix_subjects_name_search_trgm", "ix_subjects_name_search_chars"})
+SEARCH_INDEXES = frozenset(
+    {
+        "ix_subjects_name_search_trgm",
+        "ix_subjects_name_search_chars",
+        # migration 0009: expression indexes for rank-ordered name search
+        "ix_subjects_name_search_rank",
+        "ix_subjects_name_search_prefix",
+    }
+)
 
 
 def include_object(

@@ -1,0 +1,48 @@
+"""name search in rank order: indexes that let a common fragment's first page be read, not sorted
+
+Revision ID: 0009
+Revises: 0004
+
+A fragment such as 有限, 公司 or 深圳 matches most names; ranking all of them to show twenty cost
+a scan and a sort of the whole table on every such search. Two indexes over ``subjects`` let
+``xinyong.search.index`` read such a search's hits in rank order and stop once the page is full:
+
+``ix_subjects_name_search_rank``  (length(name_search), name_search, id): the order of the ranking
+                                  within a class (shorter names first, then code-point order, then id)
+``ix_subjects_name_search_prefix`` (name_search): exact names and names starting with the query
+
+On PostgreSQL ``name_search`` is indexed ``COLLATE "C"`` (code-point order, as the ranking and
+SQLite's BINARY). Like the indexes of 0002, they are kept out of ``xinyong.store.tables`` (Alembic
+does not compare expression indexes) and out of the models/migrations comparison
+(``xinyong.store.migrate.SEARCH_INDEXES``).
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0009"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+SQLITE_INDEXES = (
+    "CREATE INDEX ix_subjects_name_search_rank ON subjects (length(name_search), name_search, id)",
+    "CREATE INDEX ix_subjects_name_search_prefix ON subjects (name_search)",
+)
+POSTGRES_INDEXES = (
+    "CREATE INDEX ix_subjects_name_search_rank"
+    ' ON subjects (length(name_search), name_search COLLATE "C", id)',
+    'CREATE INDEX ix_subjects_name_search_prefix ON subjects (name_search COLLATE "C")',
+)
+
+
+def upgrade() -> None:
+    statements = POSTGRES_INDEXES if op.get_bind().dialect.name == "postgresql" else SQLITE_INDEXES
+    for statement in statements:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_subjects_name_search_prefix")
+    op.execute("DROP INDEX IF EXISTS ix_subjects_name_search_rank")
