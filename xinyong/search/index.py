@@ -85,6 +85,7 @@ class Hit:
     kind: str
     score: float  #: 2–3 exact, 1–2 prefix, 0–1 contains; within a class, the share of the name matched
     matched: str = "name"  #: "name", or the identifier scheme that matched
+    id_value: str | None = None  #: the subject's main identifier (subjects.id_value)
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,9 @@ class _RankedSearch:
             rows: Sequence[Any] = self._walk(conn, req)
         else:
             rows = self._rows(conn, self._ranked_sql(plan), plan.params)
-        hits = [Hit(r.id, r.name, r.kind, _score(r.cls, len(req.q), r.len)) for r in rows]
+        hits = [
+            Hit(r.id, r.name, r.kind, _score(r.cls, len(req.q), r.len), id_value=r.id_value) for r in rows
+        ]
         return _page(req, total, hits)
 
     # --- rank-ordered reading of common fragments (migration 0009) -----------------------------
@@ -192,7 +195,7 @@ class _RankedSearch:
         params = req.params()
         wanted = req.offset + req.limit
         kinds = "" if req.kinds is None else f" AND {self.in_kinds}"
-        select_ = "SELECT d.id, d.name, d.kind, {cls} AS cls, length(d.name_search) AS len"
+        select_ = "SELECT d.id, d.name, d.kind, d.id_value, {cls} AS cls, length(d.name_search) AS len"
         order = f" ORDER BY length(d.name_search), d.name_search{self.collate}, d.id LIMIT :want"
         name = f"d.name_search{self.collate}"
         rows = list(
@@ -256,7 +259,7 @@ class _RankedSearch:
 
     def _ranked_sql(self, plan: _Plan) -> str:
         return (
-            "SELECT d.id, d.name, d.kind,"
+            "SELECT d.id, d.name, d.kind, d.id_value,"
             " CASE WHEN d.name_search = :q THEN 0"
             " WHEN substr(d.name_search, 1, :n) = :q THEN 1 ELSE 2 END AS cls,"
             " length(d.name_search) AS len"
@@ -434,7 +437,13 @@ def by_identifier(
     if not values:
         return []
     query = (
-        select(subjects.c.id, subjects.c.name, subjects.c.kind, subject_identifiers.c.scheme)
+        select(
+            subjects.c.id,
+            subjects.c.name,
+            subjects.c.kind,
+            subjects.c.id_value,
+            subject_identifiers.c.scheme,
+        )
         .select_from(subject_identifiers.join(subjects, subjects.c.id == subject_identifiers.c.subject_id))
         .where(subject_identifiers.c.value.in_(sorted(values)))
         .order_by(subjects.c.id, subject_identifiers.c.scheme)
@@ -444,7 +453,7 @@ def by_identifier(
     hits: dict[str, Hit] = {}
     for r in conn.execute(query):
         if r.id not in hits and _scheme_allowed(r.scheme, include_personal):
-            hits[r.id] = Hit(r.id, r.name, r.kind, 3.0, matched=r.scheme)
+            hits[r.id] = Hit(r.id, r.name, r.kind, 3.0, matched=r.scheme, id_value=r.id_value)
     return list(hits.values())
 
 

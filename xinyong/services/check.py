@@ -183,7 +183,7 @@ class Check:
         return SearchResult(q, len(hits), False, 1, False, hits)
 
     def _hits(self, conn: Connection, found: Sequence[Any]) -> list[dict[str, Any]]:
-        ids_ = [h.subject_id for h in found]
+        ids_ = [h.subject_id for h in found if getattr(h, "id_value", None) is None]
         rows = (
             {
                 r.id: r
@@ -199,13 +199,14 @@ class Check:
         out = []
         for h in found:
             row = rows.get(h.subject_id)
+            id_value = getattr(h, "id_value", None) or (row.id_value if row is not None else "")
             person = h.kind == SubjectKind.INDIVIDUAL.value
             out.append(
                 {
                     "subject_id": h.subject_id,
                     "kind": h.kind,
                     "name": ids.mask_person_name(h.name) if person else h.name,
-                    "identifier": "" if row is None or person else row.id_value,
+                    "identifier": "" if person else id_value,
                 }
             )
         return out
