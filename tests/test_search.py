@@ -126,9 +126,13 @@ def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, st
     ``walk``: every query with a match reads its page in rank order from the rank indexes (as a
     common fragment does on a big store); ``walk_range``: the same, names starting with the query
     read from the prefix index when there are at most 3 of them."""
-    if request.param.startswith("walk"):
-        monkeypatch.setattr(index, "WALK_FROM", 0 if request.param == "walk" else 3)
-    scan = request.param == "scan"
+    return force(str(request.param), monkeypatch, store)
+
+
+def force(strategy: str, monkeypatch: pytest.MonkeyPatch, store: Store) -> str:
+    if strategy.startswith("walk"):
+        monkeypatch.setattr(index, "WALK_FROM", 0 if strategy == "walk" else 3)
+    scan = strategy == "scan"
     if store.dialect == "sqlite":
         monkeypatch.setattr(index, "SCAN_FRACTION", 0.0 if scan else 1e9)
     else:
@@ -136,7 +140,7 @@ def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, st
         with store.read() as c:  # the test's outer transaction: SET LOCAL ends with its rollback
             for setting in off:
                 c.exec_driver_sql(f"SET LOCAL {setting} = off")
-    return str(request.param)
+    return strategy
 
 
 @pytest.fixture
@@ -390,8 +394,12 @@ def test_long_query(conn: Connection, strategy: str) -> None:
     assert search(conn, long_name * 3).total == 0
 
 
+@pytest.mark.parametrize("strategy_", ["index", "scan"])
 @pytest.mark.parametrize("query", ["腾", "腾讯", "腾讯科技"])
-def test_plans_use_the_indexes(conn: Connection, strategy: str, query: str) -> None:
+def test_plans_use_the_indexes(
+    conn: Connection, store: Store, monkeypatch: pytest.MonkeyPatch, strategy_: str, query: str
+) -> None:
+    strategy = force(strategy_, monkeypatch, store)
     add(conn, [TENCENT_NAME, *synthetic_names(50)])
     plan = "\n".join(search_index_for(conn.dialect.name).explain(conn, query, kinds={"enterprise"}))
     if conn.dialect.name == "sqlite":
@@ -580,3 +588,32 @@ def test_migration_backfills_existing_subjects(fresh_url: str) -> None:
             assert names_of(search(c, "音乐")) == ["騰訊音樂"]
     finally:
         eng.dispose()
+
+
+def test_common_fragments_are_scanned_and_read_in_rank_order(
+    conn: Connection, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fragment most names contain (有限) is not looked up in the index: a sample of the names says
+    it is common, so the names are scanned and its pages read in rank order from the rank indexes;
+    the answer is the same ranking."""
+    monkeypatch.setattr(index, "WALK_FROM", 20)
+    monkeypatch.setattr(index, "SAMPLE_ROWS", 40)  # a sample smaller than the table: windows of rows
+    add(conn, [TENCENT_NAME, *synthetic_names(160)])
+    engine = search_index_for(conn.dialect.name)
+    if conn.dialect.name == "postgresql":  # the sample is sized from the planner's statistics
+        conn.exec_driver_sql("ANALYZE subjects")
+        monkeypatch.setattr(index, "SAMPLE_ROWS", 10)
+    size, sampled, matches = engine._sample(conn, "有限")  # type: ignore[attr-defined]
+    assert 0 < sampled <= size and matches > sampled // 2
+    plan = "\n".join(engine.explain(conn, "有限"))
+    assert "VIRTUAL TABLE" not in plan and "ix_subjects_name_search_chars" not in plan, plan
+    expected = oracle(conn, "有限")
+    assert len(expected) > 20
+    for page in (1, 2, 3):
+        found = search(conn, "有限", limit=10, offset=(page - 1) * 10)
+        assert ids_of(found) == expected[(page - 1) * 10 : page * 10]
+        assert found.total == min(len(expected), MAX_TOTAL)
+    kinds = {"enterprise"}
+    assert ids_of(search(conn, "有限", kinds=kinds)) == oracle(conn, "有限", kinds)[:20]
+    _, _, rare = engine._sample(conn, "腾讯")  # type: ignore[attr-defined]
+    assert rare <= 1 and ids_of(search(conn, "腾讯")) == oracle(conn, "腾讯")[:20]

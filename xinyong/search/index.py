@@ -22,26 +22,32 @@ rowid; each name is indexed as ``name_search || char(3, 3)``)
       string starts an indexed trigram (the two end markers see to that for a name's last
       characters), so the names are those of the terms in ``[q, q⁺)`` of the sorted term list, read
       through the ``fts5vocab`` table ``subject_search_terms``: no second index, no extra writes.
-    * Either way, when the term statistics (``subject_search_counts``) bound the matches above
-      :data:`SCAN_FRACTION` of all subjects, scanning ``subjects`` is cheaper than visiting the
-      index, and is done instead.
 
 PostgreSQL
     * 3+ characters: ``name_search LIKE '%q%'`` served by the ``pg_trgm`` GIN index.
     * 1–2 characters: ``string_to_array(name_search, NULL) @> ARRAY[chars]`` served by a GIN index
       over each name's characters (``pg_trgm`` extracts no trigram from them and would read the
       whole index); the LIKE recheck keeps the two characters adjacent and in order.
-    * The planner picks a sequential scan by itself when a query matches most names. Statements go
-      unprepared, so that each is planned for its own pattern.
+    * Statements go unprepared, so that each is planned for its own pattern.
 
-The trade-off for short queries: a 1–2 character fragment of a common word (有限, 公司, 深) matches
-most subjects; ranking them needs every match, so such a query costs about one scan of the names
-(SQLite) or somewhat more (PostgreSQL's estimate for two common characters is too low, and it may
-pick the character index), whatever the index. Rare fragments (腾讯, a surname, a trade name) are
-answered from the index in a millisecond or two. Writes: on SQLite every insert, rename or delete
-of a subject also updates the FTS5 table (a trigger; about 25 µs a subject with SQLite 3.40, whose
-FTS5 flushes at every statement savepoint); on PostgreSQL the two GIN indexes take new entries in
-a small pending list (``gin_pending_list_limit = 256`` kB) merged in bulk.
+Common fragments (both databases): a sample of about :data:`SAMPLE_ROWS` names (SQLite: windows of
+consecutive rowids; PostgreSQL: ``TABLESAMPLE SYSTEM``) estimates how many names hold the query.
+When that is above :data:`SCAN_FRACTION` of them, or above :data:`WALK_FROM` names, the names are
+scanned instead (``instr``/``strpos``, which no index serves; the count stops at its limit), and
+when more than :data:`WALK_FROM` match, the page is read class by class in rank order from the
+indexes of migration 0009 (``ix_subjects_name_search_rank``: length, name, id;
+``ix_subjects_name_search_prefix``), stopping once the page is full: 有限, 公司 or 深圳 cost about
+as much as a rare fragment, instead of a scan and a sort of every name that holds them. Rare
+fragments (腾讯, a surname, a trade name) are answered from the trigram index in a millisecond or
+two; fragments between the two are collected from the index and sorted (at most WALK_FROM of them).
+Index statistics are not used for the estimate: FTS5 counts a term's documents by reading them,
+which for 有限 is every subject.
+
+Writes: on SQLite every insert, rename or delete of a subject also updates the FTS5 table (a
+trigger; about 25 µs a subject with SQLite 3.40, whose FTS5 flushes at every statement savepoint);
+on PostgreSQL the two GIN indexes take new entries in a small pending list
+(``gin_pending_list_limit = 256`` kB) merged in bulk. Both also maintain the two b-tree indexes of
+migration 0009.
 
 Identifiers: :func:`by_identifier` finds subjects by USCC, organisation code or registration number
 through ``subject_identifiers``; resident ID numbers and other personal documents only when the
@@ -71,7 +77,9 @@ SCAN_FRACTION = 0.25  # above this share of all subjects, scanning the names bea
 # Above this many matches, a page is read in rank order from the rank indexes (migration 0009) and
 # the reading stops once the page is full; below it, the matches are collected and sorted.
 WALK_FROM = 2000
-ESTIMATE_TRIGRAMS = 8  # trigrams of a long query whose statistics bound its number of matches
+SAMPLE_ROWS = 2000  # names read to estimate how common a fragment is (see _RankedSearch._choose)
+SAMPLE_WINDOWS = 8  # SQLite: the sample is read as this many runs of consecutive rows
+SAMPLE_PAGES = 16  # PostgreSQL: the sample reads at least this many pages (of about 50 names each)
 ORGANISATION_SCHEMES = ("uscc", "organisation_code", "registration_number")
 PERSONAL_SCHEMES = ("resident_id",)  # and every "id_document_*" scheme (passports and others)
 KINDS = frozenset(k.value for k in SubjectKind)
@@ -163,7 +171,7 @@ class _RankedSearch:
         req = _request(query, kinds, limit, offset)
         if req.kinds == ():
             return _page(req, 0, [])
-        plan = self._plan(conn, req)
+        plan = self._choose(conn, req)
         count = (
             f"SELECT count(*) FROM (SELECT 1 FROM {plan.source} WHERE {plan.where} LIMIT :count_limit) AS m"
         )
@@ -210,11 +218,13 @@ class _RankedSearch:
         in_range = f"{name} > :q" + ("" if hi is None else f" AND {name} < :hi")
         params["hi"] = hi
         if len(rows) < wanted:
+            # an upper bound (all kinds) read from the index alone
             few = (
                 "SELECT count(*) FROM (SELECT 1 FROM"
-                f" {self._source(self.prefix_index)} WHERE {in_range}{kinds} LIMIT :count_limit) AS m"
+                f" {self._source(self.prefix_index)} WHERE {in_range} LIMIT :count_limit) AS m"
             )
-            if int(self._rows(conn, few, params)[0][0]) <= WALK_FROM:
+            bound = {k: v for k, v in params.items() if k != "kinds"}
+            if int(self._rows(conn, few, bound)[0][0]) <= WALK_FROM:
                 source, where = self._source(self.prefix_index), in_range
             else:
                 source, where = self._source(self.rank_index), f"{self.position} = 1 AND {name} <> :q"
@@ -238,7 +248,7 @@ class _RankedSearch:
     def explain(self, conn: Connection, query: str, *, kinds: Collection[str] | None = None) -> list[str]:
         """The database's plan for the ranked query of a search (for operators and tests)."""
         req = _request(query, kinds, DEFAULT_LIMIT, 0)
-        plan = self._plan(conn, req)
+        plan = self._choose(conn, req)
         prefix = "EXPLAIN QUERY PLAN " if self.dialect == "sqlite" else "EXPLAIN "
         return [
             " ".join(str(v) for v in r)
@@ -249,6 +259,25 @@ class _RankedSearch:
         """Re-index every subject's name_search; the number of subjects. Needed only after the
         index was lost or damaged (PostgreSQL maintains its indexes itself: nothing to do)."""
         return 0
+
+    def _choose(self, conn: Connection, req: _Query) -> _Plan:
+        """Scan the names when a sample of them says the query is common: above SCAN_FRACTION of
+        them, or more than WALK_FROM matches expected (its page is then read in rank order, and the
+        count stops early); else the database's index finds the candidates (:meth:`_plan`).
+
+        A sample, not the index statistics: these cost as much as the index entries they count
+        (FTS5 counts a term's documents by reading them), which for 有限 or 公司 is all subjects."""
+        size, sampled, matches = self._sample(conn, req.q)
+        if sampled and (matches > SCAN_FRACTION * sampled or matches * size > WALK_FROM * sampled):
+            return _Plan("subjects AS d", f"{self.position} > 0{self._kinds_filter(req)}", req.params())
+        return self._plan(conn, req)
+
+    def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
+        """(subjects, names sampled, names of the sample containing ``q``)."""
+        raise NotImplementedError
+
+    def _kinds_filter(self, req: _Query) -> str:
+        return "" if req.kinds is None else f" AND {self.in_kinds}"
 
     def _plan(self, conn: Connection, req: _Query) -> _Plan:
         raise NotImplementedError
@@ -296,8 +325,6 @@ class SqliteSearch(_RankedSearch):
     def _plan(self, conn: Connection, req: _Query) -> _Plan:
         params = req.params()
         filters = self._filters(req)
-        if self._worth_scanning(conn, req.q):
-            return _Plan("subjects AS d", filters, params)
         if len(req.q) >= 3:
             params["match"] = " AND ".join(_fts_string(t) for t in _trigrams(req.q))
             return _Plan(
@@ -313,24 +340,26 @@ class SqliteSearch(_RankedSearch):
             terms += " AND term < :hi"
         return _Plan(f"({terms}) AS c CROSS JOIN subjects AS d ON d.rowid = c.doc", filters, params)
 
-    def _worth_scanning(self, conn: Connection, q: str) -> bool:
-        """True when the index statistics bound the matches above SCAN_FRACTION of all subjects."""
-        size = conn.exec_driver_sql("SELECT max(rowid) FROM subjects").scalar()
-        if not size:
-            return False
-        threshold = SCAN_FRACTION * size
-        if len(q) >= 3:  # a match holds every trigram: one rare enough trigram settles it
-            return all(self._term_docs(conn, t) > threshold for t in _trigrams(q)[:ESTIMATE_TRIGRAMS])
-        hi = _successor(q)  # a match holds one of the terms in [q, q+)
-        sql = "SELECT coalesce(sum(doc), 0) FROM subject_search_counts WHERE term >= ?"
-        args: tuple[str, ...] = (q,) if hi is None else (q, hi)
-        bound = conn.exec_driver_sql(sql + ("" if hi is None else " AND term < ?"), args).scalar_one()
-        return bool(bound > threshold)
-
-    @staticmethod
-    def _term_docs(conn: Connection, term: str) -> int:
-        found = conn.exec_driver_sql("SELECT doc FROM subject_search_counts WHERE term = ?", (term,)).scalar()
-        return int(found or 0)
+    def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
+        """Windows of consecutive rowids spread over the table (the rowid is the primary key of a
+        rowid table: each window is one short range read)."""
+        size = int(conn.exec_driver_sql("SELECT max(rowid) FROM subjects").scalar() or 0)
+        if size <= SAMPLE_ROWS:
+            windows, width = [0], SAMPLE_ROWS
+        else:
+            windows, width = (
+                [size * i // SAMPLE_WINDOWS for i in range(SAMPLE_WINDOWS)],
+                SAMPLE_ROWS // SAMPLE_WINDOWS,
+            )
+        parts = " UNION ALL ".join(
+            "SELECT * FROM (SELECT name_search FROM subjects"
+            f" WHERE rowid > {start} ORDER BY rowid LIMIT {width})"
+            for start in windows
+        )
+        row = conn.exec_driver_sql(
+            f"SELECT count(*), coalesce(sum(instr(name_search, ?) > 0), 0) FROM ({parts})", (q,)
+        ).one()
+        return size, int(row[0]), int(row[1])
 
 
 class PostgresSearch(_RankedSearch):
@@ -340,6 +369,26 @@ class PostgresSearch(_RankedSearch):
     in_kinds = "d.kind = ANY(CAST(:kinds AS text[]))"
     collate = ' COLLATE "C"'  # code-point order, as SQLite's BINARY, whatever the database's collation
     position = "strpos(d.name_search, :q)"
+
+    def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
+        """A block sample (``TABLESAMPLE SYSTEM``, repeatable) of about SAMPLE_ROWS names, sized from
+        the planner's row count. No sample of a table that small or not yet analysed: the planner,
+        which knows as much, chooses alone."""
+        tuples, pages = self._rows(
+            conn, "SELECT reltuples, relpages FROM pg_class WHERE oid = CAST('subjects' AS regclass)", {}
+        )[0]
+        size = int(tuples or 0)
+        if size <= SAMPLE_ROWS:
+            return size, 0, 0
+        # whole pages are sampled: at least SAMPLE_PAGES of them, so that a sample is never empty
+        percent = min(100.0, max(100.0 * SAMPLE_ROWS / size, 100.0 * SAMPLE_PAGES / max(int(pages), 1)))
+        row = self._rows(
+            conn,
+            "SELECT count(*), coalesce(sum(CASE WHEN strpos(name_search, :q) > 0 THEN 1 ELSE 0 END), 0)"
+            " FROM subjects TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)",
+            {"q": q, "percent": percent},
+        )[0]
+        return size, int(row[0]), int(row[1])
 
     def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
         """Through psycopg, unprepared: psycopg prepares a statement run five times on a connection,
