@@ -75,8 +75,9 @@ MAX_TOTAL = 500
 DEFAULT_LIMIT = 20
 SCAN_FRACTION = 0.25  # above this share of all subjects, scanning the names beats visiting the index
 # Above this many matches, a page is read in rank order from the rank indexes (migration 0009) and
-# the reading stops once the page is full; below it, the matches are collected and sorted.
-WALK_FROM = 2000
+# the reading stops once the page is full; below it, the matches are collected and sorted. Queries
+# a sample says are common are walked from fewer matches (see common_from).
+WALK_FROM = 10_000
 SAMPLE_ROWS = 2000  # names read to estimate how common a fragment is (see _RankedSearch._choose)
 SAMPLE_WINDOWS = 8  # SQLite: the sample is read as this many runs of consecutive rows
 SAMPLE_PAGES = 16  # PostgreSQL: the sample reads at least this many pages (of about 50 names each)
@@ -149,6 +150,13 @@ class _Plan:
     source: str
     where: str
     params: dict[str, Any]
+    scan: bool = False  #: the names are scanned: the query is common (see _RankedSearch._choose)
+
+    @property
+    def walk_above(self) -> int:
+        """Matches above which the page is read in rank order: a scan is for common queries, so
+        its count stops at the cap (every match counted costs a step of the scan)."""
+        return min(WALK_FROM, MAX_TOTAL) if self.scan else WALK_FROM
 
 
 class _RankedSearch:
@@ -175,10 +183,11 @@ class _RankedSearch:
         count = (
             f"SELECT count(*) FROM (SELECT 1 FROM {plan.source} WHERE {plan.where} LIMIT :count_limit) AS m"
         )
-        total = int(self._rows(conn, count, plan.params)[0][0])
+        params = {**plan.params, "count_limit": max(plan.walk_above, MAX_TOTAL) + 1}
+        total = int(self._rows(conn, count, params)[0][0])
         if req.offset >= min(total, MAX_TOTAL):
             return _page(req, total, [])
-        if total > WALK_FROM:
+        if total > plan.walk_above:
             rows: Sequence[Any] = self._walk(conn, req)
         else:
             rows = self._rows(conn, self._ranked_sql(plan), plan.params)
@@ -193,7 +202,10 @@ class _RankedSearch:
     # as the page needs: the exact names from the prefix index; the names starting with the query
     # from the prefix index when they are few, else by walking the rank index; the rest by walking
     # the rank index. A walk filters with instr()/strpos(), which no other index serves, so the
-    # database has no choice but to walk (and stop at the LIMIT).
+    # database has no choice but to walk (and stop at the LIMIT). The rank index leads with the kind:
+    # each kind is walked on its own and the walks merged, so that the public's search (no
+    # individuals) does not step over every person's two- or three-character name before the first
+    # company name.
 
     rank_index = "ix_subjects_name_search_rank"
     prefix_index = "ix_subjects_name_search_prefix"
@@ -224,23 +236,38 @@ class _RankedSearch:
                 f" {self._source(self.prefix_index)} WHERE {in_range} LIMIT :count_limit) AS m"
             )
             bound = {k: v for k, v in params.items() if k != "kinds"}
+            want = {**params, "want": wanted - len(rows)}
             if int(self._rows(conn, few, bound)[0][0]) <= WALK_FROM:
-                source, where = self._source(self.prefix_index), in_range
+                source = self._source(self.prefix_index)
+                rows += self._rows(
+                    conn, select_.format(cls=1) + f" FROM {source} WHERE {in_range}{kinds}{order}", want
+                )
             else:
-                source, where = self._source(self.rank_index), f"{self.position} = 1 AND {name} <> :q"
-            rows += self._rows(
-                conn,
-                select_.format(cls=1) + f" FROM {source} WHERE {where}{kinds}{order}",
-                {**params, "want": wanted - len(rows)},
-            )
+                rows += self._walk_kinds(
+                    conn, req, select_.format(cls=1), f"{self.position} = 1 AND {name} <> :q", want
+                )
         if len(rows) < wanted:
-            rows += self._rows(
-                conn,
-                select_.format(cls=2) + f" FROM {self._source(self.rank_index)}"
-                f" WHERE {self.position} > 1{kinds}{order}",
-                {**params, "want": wanted - len(rows)},
-            )
+            want = {**params, "want": wanted - len(rows)}
+            rows += self._walk_kinds(conn, req, select_.format(cls=2), f"{self.position} > 1", want)
         return rows[req.offset : req.offset + req.limit]
+
+    def _walk_kinds(
+        self, conn: Connection, req: _Query, select_: str, where: str, params: dict[str, Any]
+    ) -> Sequence[Any]:
+        """The first ``:want`` rows in rank order of ``where``: a walk of the rank index per kind,
+        merged."""
+        order = f" ORDER BY length(d.name_search), d.name_search{self.collate}, d.id LIMIT :want"
+        walks = []
+        params = {k: v for k, v in params.items() if k != "kinds"}
+        for i, kind in enumerate(sorted(KINDS) if req.kinds is None else req.kinds):
+            params[f"kind{i}"] = kind
+            walks.append(
+                f"SELECT * FROM ({select_}, d.name_search AS ns FROM {self._source(self.rank_index)}"
+                f" WHERE d.kind = :kind{i} AND {where}{order}) AS w{i}"
+            )
+        merged = " UNION ALL ".join(walks)
+        outer = f"SELECT * FROM ({merged}) AS m ORDER BY len, ns{self.collate}, id LIMIT :want"
+        return self._rows(conn, outer, params)
 
     def _source(self, index: str) -> str:
         return "subjects AS d"
@@ -262,14 +289,16 @@ class _RankedSearch:
 
     def _choose(self, conn: Connection, req: _Query) -> _Plan:
         """Scan the names when a sample of them says the query is common: above SCAN_FRACTION of
-        them, or more than WALK_FROM matches expected (its page is then read in rank order, and the
-        count stops early); else the database's index finds the candidates (:meth:`_plan`).
+        them, or more matches expected than :func:`common_from` of the table's size (its page is then
+        read in rank order, and the count stops early); else the database's index finds the
+        candidates (:meth:`_plan`).
 
         A sample, not the index statistics: these cost as much as the index entries they count
         (FTS5 counts a term's documents by reading them), which for 有限 or 公司 is all subjects."""
         size, sampled, matches = self._sample(conn, req.q)
-        if sampled and (matches > SCAN_FRACTION * sampled or matches * size > WALK_FROM * sampled):
-            return _Plan("subjects AS d", f"{self.position} > 0{self._kinds_filter(req)}", req.params())
+        if sampled and (matches > SCAN_FRACTION * sampled or matches * size > common_from(size) * sampled):
+            where = f"{self.position} > 0{self._kinds_filter(req)}"
+            return _Plan("subjects AS d", where, req.params(), scan=True)
         return self._plan(conn, req)
 
     def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
@@ -409,6 +438,17 @@ class PostgresSearch(_RankedSearch):
         params["chars"] = sorted(set(req.q))
         where = f"string_to_array(d.name_search, NULL) @> CAST(:chars AS text[]) AND {filters}"
         return _Plan("subjects AS d", where, params)
+
+
+def common_from(size: int) -> float:
+    """Expected matches above which a query over ``size`` names is read by a walk in rank order.
+
+    Scanning to count the first MAX_TOTAL matches and walking to the page's last steps over about
+    ``520 / density`` names (~0.5 µs each with SQLite); collecting the matches from the trigram
+    index and sorting them costs about 8 µs a match (``density * size`` of them): the two cost the
+    same near 6·√size matches (1,300 of 50,000 names, 6,000 of 1,000,000). Never below the cap of
+    the ranking, nor above WALK_FROM."""
+    return float(min(WALK_FROM, max(MAX_TOTAL, 6.0 * size**0.5)))
 
 
 def _page(req: _Query, count: int, hits: list[Hit]) -> SearchPage:

@@ -7,8 +7,9 @@ A fragment such as 有限, 公司 or 深圳 matches most names; ranking all of t
 a scan and a sort of the whole table on every such search. Two indexes over ``subjects`` let
 ``xinyong.search.index`` read such a search's hits in rank order and stop once the page is full:
 
-``ix_subjects_name_search_rank``  (length(name_search), name_search, id): the order of the ranking
-                                  within a class (shorter names first, then code-point order, then id)
+``ix_subjects_name_search_rank``  (kind, length(name_search), name_search, id): the order of the
+                                  ranking within a class (shorter names first, then code-point
+                                  order, then id), per kind (the public's search skips individuals)
 ``ix_subjects_name_search_prefix`` (name_search): exact names and names starting with the query
 
 On PostgreSQL ``name_search`` is indexed ``COLLATE "C"`` (code-point order, as the ranking and
@@ -27,12 +28,12 @@ branch_labels = None
 depends_on = None
 
 SQLITE_INDEXES = (
-    "CREATE INDEX ix_subjects_name_search_rank ON subjects (length(name_search), name_search, id)",
+    "CREATE INDEX ix_subjects_name_search_rank ON subjects (kind, length(name_search), name_search, id)",
     "CREATE INDEX ix_subjects_name_search_prefix ON subjects (name_search)",
 )
 POSTGRES_INDEXES = (
     "CREATE INDEX ix_subjects_name_search_rank"
-    ' ON subjects (length(name_search), name_search COLLATE "C", id)',
+    ' ON subjects (kind, length(name_search), name_search COLLATE "C", id)',
     'CREATE INDEX ix_subjects_name_search_prefix ON subjects (name_search COLLATE "C")',
 )
 
