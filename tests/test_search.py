@@ -401,7 +401,10 @@ def test_plans_use_the_indexes(
 ) -> None:
     strategy = force(strategy_, monkeypatch, store)
     add(conn, [TENCENT_NAME, *synthetic_names(50)])
-    plan = "\n".join(search_index_for(conn.dialect.name).explain(conn, query, kinds={"enterprise"}))
+    # PostgreSQL: no kind filter, which on a table of 51 names the planner may serve from the rank
+    # index of migration 0009 (it leads with the kind) rather than from the name index under test
+    kinds = {"enterprise"} if conn.dialect.name == "sqlite" else None
+    plan = "\n".join(search_index_for(conn.dialect.name).explain(conn, query, kinds=kinds))
     if conn.dialect.name == "sqlite":
         uses_index = "VIRTUAL TABLE" in plan
     else:
@@ -603,8 +606,10 @@ def test_common_fragments_are_scanned_and_read_in_rank_order(
     if conn.dialect.name == "postgresql":  # the sample is sized from the planner's statistics
         conn.exec_driver_sql("ANALYZE subjects")
         monkeypatch.setattr(index, "SAMPLE_ROWS", 10)
+        # every page: the test database's table is mostly dead rows of earlier tests' rollbacks
+        monkeypatch.setattr(index, "SAMPLE_PAGES", 10**9)
     size, sampled, matches = engine._sample(conn, "有限")  # type: ignore[attr-defined]
-    assert 0 < sampled <= size and matches > sampled // 2
+    assert size > index.SAMPLE_ROWS and sampled > 0 and matches > sampled // 2
     plan = "\n".join(engine.explain(conn, "有限"))
     assert "VIRTUAL TABLE" not in plan and "ix_subjects_name_search_chars" not in plan, plan
     expected = oracle(conn, "有限")
