@@ -84,6 +84,7 @@ SAMPLE_PAGES = 16  # PostgreSQL: the sample reads at least this many pages (of a
 ORGANISATION_SCHEMES = ("uscc", "organisation_code", "registration_number")
 PERSONAL_SCHEMES = ("resident_id",)  # and every "id_document_*" scheme (passports and others)
 KINDS = frozenset(k.value for k in SubjectKind)
+PERSON = SubjectKind.INDIVIDUAL.value
 _PARAMETER = re.compile(r"(?<![:\w]):(\w+)")  # :name → %(name)s for psycopg
 
 
@@ -207,7 +208,10 @@ class _RankedSearch:
     # individuals) does not step over every person's two- or three-character name before the first
     # company name.
 
-    rank_index = "ix_subjects_name_search_rank"
+    rank_index = "ix_subjects_name_search_rank"  # organisations (partial index)
+    people_index = "ix_subjects_name_search_rank_people"  # individuals (partial index)
+    scan_source = "subjects AS d"
+    scan_kinds = "d.kind IN :kinds"
     prefix_index = "ix_subjects_name_search_prefix"
     position = "instr(d.name_search, :q)"
 
@@ -254,18 +258,29 @@ class _RankedSearch:
     def _walk_kinds(
         self, conn: Connection, req: _Query, select_: str, where: str, params: dict[str, Any]
     ) -> Sequence[Any]:
-        """The first ``:want`` rows in rank order of ``where``: a walk of the rank index per kind,
-        merged."""
+        """The first ``:want`` rows in rank order of ``where``: a walk of the organisations' rank
+        index and, when individuals are searched too, of theirs; merged."""
         order = f" ORDER BY length(d.name_search), d.name_search{self.collate}, d.id LIMIT :want"
-        walks = []
         params = {k: v for k, v in params.items() if k != "kinds"}
-        for i, kind in enumerate(sorted(KINDS) if req.kinds is None else req.kinds):
-            params[f"kind{i}"] = kind
-            walks.append(
-                f"SELECT * FROM ({select_}, d.name_search AS ns FROM {self._source(self.rank_index)}"
-                f" WHERE d.kind = :kind{i} AND {where}{order}) AS w{i}"
-            )
-        merged = " UNION ALL ".join(walks)
+        chosen = KINDS if req.kinds is None else set(req.kinds)
+        organisations = sorted(chosen - {PERSON})
+        walks = []
+        if organisations:
+            group = f"d.kind <> '{PERSON}'"  # the partial index's own condition, so that it applies
+            if set(organisations) != KINDS - {PERSON}:
+                params.update({f"kind{i}": k for i, k in enumerate(organisations)})
+                group += " AND d.kind IN (" + ", ".join(f":kind{i}" for i in range(len(organisations))) + ")"
+            walks.append((self.rank_index, group))
+        if PERSON in chosen:
+            walks.append((self.people_index, f"d.kind = '{PERSON}'"))
+        parts = [
+            f"SELECT * FROM ({select_}, d.name_search AS ns FROM {self._source(index)}"
+            f" WHERE {group} AND {where}{order}) AS w{i}"
+            for i, (index, group) in enumerate(walks)
+        ]
+        if len(parts) == 1:
+            return self._rows(conn, parts[0], params)
+        merged = " UNION ALL ".join(parts)
         outer = f"SELECT * FROM ({merged}) AS m ORDER BY len, ns{self.collate}, id LIMIT :want"
         return self._rows(conn, outer, params)
 
@@ -297,16 +312,13 @@ class _RankedSearch:
         (FTS5 counts a term's documents by reading them), which for 有限 or 公司 is all subjects."""
         size, sampled, matches = self._sample(conn, req.q)
         if sampled and (matches > SCAN_FRACTION * sampled or matches * size > common_from(size) * sampled):
-            where = f"{self.position} > 0{self._kinds_filter(req)}"
-            return _Plan("subjects AS d", where, req.params(), scan=True)
+            where = f"{self.position} > 0" + ("" if req.kinds is None else f" AND {self.scan_kinds}")
+            return _Plan(self.scan_source, where, req.params(), scan=True)
         return self._plan(conn, req)
 
     def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
         """(subjects, names sampled, names of the sample containing ``q``)."""
         raise NotImplementedError
-
-    def _kinds_filter(self, req: _Query) -> str:
-        return "" if req.kinds is None else f" AND {self.in_kinds}"
 
     def _plan(self, conn: Connection, req: _Query) -> _Plan:
         raise NotImplementedError
@@ -334,6 +346,11 @@ class SqliteSearch(_RankedSearch):
 
     dialect = "sqlite"
     like = "d.name_search LIKE :pat ESCAPE '\\'"
+
+    # A scan reads the table in rowid order, where the names holding a common fragment are spread
+    # evenly; an index led by the kind would read them in length order, all short names first.
+    scan_source = "subjects AS d NOT INDEXED"
+    scan_kinds = "d.kind IN :kinds"
 
     def _source(self, index: str) -> str:
         return f"subjects AS d INDEXED BY {index}"  # no ANALYZE on SQLite: name the index walked
@@ -398,6 +415,9 @@ class PostgresSearch(_RankedSearch):
     in_kinds = "d.kind = ANY(CAST(:kinds AS text[]))"
     collate = ' COLLATE "C"'  # code-point order, as SQLite's BINARY, whatever the database's collation
     position = "strpos(d.name_search, :q)"
+    # a kind filter no index serves: a scan reads the table in its own order, where the names holding
+    # a common fragment are spread evenly (a partial index would read them in length order)
+    scan_kinds = "(d.kind || '') = ANY(CAST(:kinds AS text[]))"
 
     def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
         """A block sample (``TABLESAMPLE SYSTEM``, repeatable) of about SAMPLE_ROWS names, sized from

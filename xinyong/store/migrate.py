@@ -21,6 +21,7 @@ SEARCH_INDEXES = frozenset(
         "ix_subjects_name_search_chars",
         # migration 0009: expression indexes for rank-ordered name search
         "ix_subjects_name_search_rank",
+        "ix_subjects_name_search_rank_people",
         "ix_subjects_name_search_prefix",
     }
 )
