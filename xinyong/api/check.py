@@ -37,20 +37,20 @@ async def platform(request: Request) -> Platform:
 router = APIRouter(prefix="/api/v1", tags=["check 一键查询"], dependencies=[Depends(rate_limited)])
 
 
-def _plain(obj: Any) -> Any:
-    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) and not isinstance(obj, type) else obj
-
-
 def _default(value: Any) -> Any:
+    """What json cannot encode by itself: dates (ISO strings) and the service's dataclasses (their
+    fields, encoded in turn: no deep copy as ``dataclasses.asdict`` makes)."""
     if isinstance(value, date):
         return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
 def _json(obj: Any) -> Response:
-    """The answer as JSON: what FastAPI's encoder makes of it (dates as ISO strings, tuples as
-    lists), without walking it a second time."""
-    body = json.dumps(_plain(obj), ensure_ascii=False, separators=(",", ":"), default=_default)
+    """The answer as JSON, as FastAPI's encoder would make it (dates as ISO strings, tuples as
+    lists), without walking it twice."""
+    body = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_default)
     return Response(body.encode("utf-8"), media_type=JSONResponse.media_type)
 
 

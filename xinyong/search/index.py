@@ -68,7 +68,7 @@ from xinyong import ids
 from xinyong.domain.enums import SubjectKind
 from xinyong.errors import ConfigurationError, InvalidInput
 from xinyong.search.normalise import normalise_name, normalise_query
-from xinyong.store.tables import subject_identifiers, subjects
+from xinyong.store.tables import subjects
 
 MAX_LIMIT = 50
 MAX_TOTAL = 500
@@ -542,27 +542,25 @@ def by_identifier(
     ``include_personal`` (the caller has decided the viewer may). Full-width characters, spaces
     and lower case are tolerated. Never raises on malformed input: no match is an empty list.
     """
-    values = _identifier_forms(code)
+    values = sorted(_identifier_forms(code))
     if not values:
         return []
-    query = (
-        select(
-            subjects.c.id,
-            subjects.c.name,
-            subjects.c.kind,
-            subjects.c.id_value,
-            subject_identifiers.c.scheme,
-        )
-        .select_from(subject_identifiers.join(subjects, subjects.c.id == subject_identifiers.c.subject_id))
-        .where(subject_identifiers.c.value.in_(sorted(values)))
-        .order_by(subjects.c.id, subject_identifiers.c.scheme)
+    chosen = [] if kinds is None else sorted(_kinds(kinds))
+    # Plain SQL through the driver: the most frequent query of the check, where building and
+    # caching a SQLAlchemy statement cost several times what the database does.
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        "SELECT s.id, s.name, s.kind, s.id_value, i.scheme"
+        " FROM subject_identifiers AS i JOIN subjects AS s ON s.id = i.subject_id"
+        f" WHERE i.value IN ({', '.join([mark] * len(values))})"
     )
-    if kinds is not None:
-        query = query.where(subjects.c.kind.in_(_kinds(kinds)))
+    if chosen:
+        sql += f" AND s.kind IN ({', '.join([mark] * len(chosen))})"
+    sql += " ORDER BY s.id, i.scheme"
     hits: dict[str, Hit] = {}
-    for r in conn.execute(query):
-        if r.id not in hits and _scheme_allowed(r.scheme, include_personal):
-            hits[r.id] = Hit(r.id, r.name, r.kind, 3.0, matched=r.scheme, id_value=r.id_value)
+    for sid, name, kind, id_value, scheme in conn.exec_driver_sql(sql, (*values, *chosen)):
+        if sid not in hits and _scheme_allowed(scheme, include_personal):
+            hits[sid] = Hit(sid, name, kind, 3.0, matched=scheme, id_value=id_value)
     return list(hits.values())
 
 
