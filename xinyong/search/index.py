@@ -203,10 +203,10 @@ class _RankedSearch:
     # as the page needs: the exact names from the prefix index; the names starting with the query
     # from the prefix index when they are few, else by walking the rank index; the rest by walking
     # the rank index. A walk filters with instr()/strpos(), which no other index serves, so the
-    # database has no choice but to walk (and stop at the LIMIT). The rank index leads with the kind:
-    # each kind is walked on its own and the walks merged, so that the public's search (no
-    # individuals) does not step over every person's two- or three-character name before the first
-    # company name.
+    # database has no choice but to walk (and stop at the LIMIT). The rank index is partial: one for
+    # organisations, one for individuals (walked only when they are searched, and merged), so that
+    # the public's search never steps over every person's two- or three-character name before the
+    # first company name.
 
     rank_index = "ix_subjects_name_search_rank"  # organisations (partial index)
     people_index = "ix_subjects_name_search_rank_people"  # individuals (partial index)
