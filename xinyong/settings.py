@@ -65,6 +65,11 @@ class Settings:
         "XINYONG_DEMO_RECORDS", 200000, "Records in the synthetic city made by `make demo`."
     )
     demo_seed: int = _setting("XINYONG_DEMO_SEED", 1, "Seed of the synthetic city made by `make demo`.")
+    public_url: str = _setting(
+        "XINYONG_PUBLIC_URL",
+        "http://127.0.0.1:8000",
+        "Public base URL of the portal, printed on credit reports as their verification address.",
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -18,6 +18,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "batches.read": frozenset({Role.SOURCE_UNIT, Role.OPERATOR, Role.AUDITOR, Role.SYSTEM}),
     "units.manage": frozenset({Role.OPERATOR, Role.SYSTEM}),
     "events.read": frozenset({Role.OPERATOR, Role.AUDITOR}),
+    "reports.request": frozenset(Role),  # free to all; personal reports: services.reports
+    "reports.verify": frozenset(Role),
+    "reports.statistics": frozenset({Role.OPERATOR, Role.AUDITOR, Role.SYSTEM}),
 }
 
 NEEDS_PURPOSE: frozenset[str] = frozenset({"events.read"})

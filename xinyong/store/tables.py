@@ -227,3 +227,31 @@ audit_tree_heads = Table(
     Column("signature", LargeBinary, nullable=False, comment="Ed25519 over xinyong-tree-head/v1 bytes"),
 )
 Index("ix_audit_tree_heads_size", audit_tree_heads.c.size)
+
+# Credit reports (信用报告, xinyong.services.reports): one row per issued report, never edited. The row
+# keeps what verification needs (signed digests, key id, each item's fingerprint) and the signed PDF.
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("number", String(32), primary_key=True, comment="report number printed on the report"),
+    Column("subject_id", ForeignKey("subjects.id"), nullable=False, index=True),
+    Column("subject_kind", String(32), nullable=False),
+    Column("purpose", String(32), nullable=False, comment="declared purpose (查询用途)"),
+    Column("lang", String(8), nullable=False),
+    Column("requester_role", String(32), nullable=False),
+    Column("requester_user", String(200), nullable=False),
+    Column("requester_unit", String(64), nullable=False),
+    Column("requester_subject_id", String(24), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column(
+        "issued_month", String(7), nullable=False, index=True, comment="YYYY-MM (China time), for statistics"
+    ),
+    Column("as_of", Date, nullable=False, comment="the day the disclosure rules were applied"),
+    Column("key_id", String(16), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("pdf_sha256", String(64), nullable=False, comment="SHA-256 of the PDF before the signature block"),
+    Column("signature", LargeBinary, nullable=False, comment="Ed25519 over xinyong-report/v1 bytes"),
+    Column("items", Json, nullable=False, comment="[[ref, fingerprint], …] of every item in the report"),
+    Column("pdf", LargeBinary, nullable=False, comment="the signed PDF as issued"),
+)
