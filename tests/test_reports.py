@@ -101,6 +101,37 @@ def test_report_shows_exactly_what_disclosure_shows_this_requester(city: Platfor
     assert issued.report.body.omitted and all(o.count is None for o in issued.report.body.omitted)
 
 
+REQUESTERS = [
+    (Actor.public(), "bidding"),
+    (Actor(role=Role.RELYING_PARTY, unit="bank-1"), "bank_loan"),  # no authorization: the public view
+    (Actor(role=Role.SOURCE_UNIT, unit=HOUSING), "due_diligence"),  # the supplying unit: its own records
+    (Actor(role=Role.SOURCE_UNIT, unit="sz_tax"), "other"),
+    (Actor.operator("op"), "understanding"),
+]
+
+
+@pytest.mark.parametrize(("who", "purpose"), REQUESTERS, ids=lambda x: getattr(x, "value", x))
+def test_report_holds_nothing_the_rules_hide_from_this_requester_and_purpose(
+    city: Platform, who: Actor, purpose: str
+) -> None:
+    for value in (HUAWEI, TENCENT):
+        subject = sid(city, value)
+        issued = svc.request(city, who, subject, purpose)
+        viewer = disclosure.Viewer.of(who.with_purpose(Purpose(purpose)))
+        check = Check(city.store, city.catalog, "zh", TODAY)
+        with city.store.read() as conn:
+            rows = conn.execute(select(records).where(records.c.subject_id == subject)).all()
+        views = [check._view(r, content.SubjectKind.ENTERPRISE, viewer, TODAY) for r in rows]
+        shown = {f"record:{v.id}" for v in views if v.visibility != "hidden"}
+        assert {i.ref for i in issued.report.body.items()} == shown
+        printed = issued.report.content_json().decode()
+        for v in views:
+            if v.visibility == "hidden":
+                assert v.document_number not in printed
+        if who.role is not Role.OPERATOR:
+            assert PERSON_ID not in printed  # masked identity document of the legal representative
+
+
 def r_kind(platform: Platform, subject_id: str) -> str:
     with platform.store.read() as conn:
         return str(conn.execute(select(subjects.c.kind).where(subjects.c.id == subject_id)).scalar_one())
