@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ingest_helpers import HOUSING, HUAWEI, PERSON_ID, TENCENT, penalty, person_penalty, write_csv
@@ -165,6 +166,11 @@ def test_personal_report_refused_without_authorization_and_nothing_stored(city: 
     with pytest.raises(NotPermitted):
         svc.download(city, Actor.public(), mine.number)
     assert svc.download(city, me, mine.number) == mine.pdf
+    with city.store.read() as conn:
+        logged = (
+            conn.execute(select(events.c.action).where(events.c.object_id == mine.number)).scalars().all()
+        )
+    assert logged == ["report:issue", "report:download"]  # the refused download is not an event
 
 
 def test_purpose_must_come_from_the_fixed_list(city: Platform) -> None:
@@ -267,6 +273,28 @@ def test_report_made_before_a_revocation_is_no_longer_current_after_it(city: Pla
         ("removed", "revoked", "深建罚〔2025〕1号")
     ]
     assert "撤销" in result.changes[0].text_zh
+
+
+def test_report_made_before_a_repair_is_no_longer_current_after_it(
+    city: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The repair service will set ``RecordFacts.repaired_on`` through the check's facts; here the
+    check's facts are given a repair date for one penalty, as that service will do."""
+    issued = issue(city)
+    original = Check._facts
+
+    def repaired(self: Check, row: Any, *args: Any) -> disclosure.RecordFacts:
+        facts = original(self, row, *args)
+        if row.document_number == "深建罚〔2025〕1号":
+            return dataclasses.replace(facts, repaired_on=date(2026, 11, 20))
+        return facts
+
+    monkeypatch.setattr(Check, "_facts", repaired)
+    result = svc.verify_pdf(city, issued.pdf)
+    assert result.genuine and result.current is False
+    assert [(c.reason, c.document_number) for c in result.changes] == [("repaired", "深建罚〔2025〕1号")]
+    assert "信用修复" in result.changes[0].text_zh and "credit repaired" in result.changes[0].text_en
+    assert issue(city).report.body.items() == []  # and a new report leaves it out
 
 
 def test_report_is_no_longer_current_once_a_publicity_period_ends(city: Platform) -> None:

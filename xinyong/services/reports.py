@@ -197,12 +197,15 @@ def _store(store: Store, requester: Requester, report: Report, signed: signing.S
 
 
 def download(platform: Platform, actor: Actor, number: str) -> bytes:
-    """The signed PDF as issued. Personal reports only to whom a new one could be issued."""
+    """The signed PDF as issued (the download is logged). Personal reports only to whom a new one could
+    be issued."""
     require(actor, "reports.request")
     row = _row(platform.store, number)
     personal = row.subject_kind == SubjectKind.INDIVIDUAL.value and actor.role not in _STAFF
     if personal and not may_read_personal(platform.store, actor, row.subject_id, platform.today()):
         raise _personal_refused({"report": number})
+    with platform.store.write() as conn:  # a read of a stored report: logged like the request
+        events.append(conn, actor, "report:download", "report", row.number, {}, subject_id=row.subject_id)
     return bytes(row.pdf)
 
 
