@@ -111,3 +111,24 @@ def test_operator_dashboard_charts_and_csv(client: TestClient, city: Platform) -
     assert csv_text.splitlines()[1:] == ["2026-11,bidding,enterprise,1", "2026-11,due_diligence,enterprise,2"]
     api = client.get("/api/v1/reports/statistics", headers=headers).json()
     assert api["total"] == 3 and api["by_purpose"][0] == ["due_diligence", 2]
+
+
+def test_profile_page_links_to_the_report_request(client: TestClient, city: Platform) -> None:  # noqa: F811
+    huawei = sid(city, HUAWEI)
+    page = client.get(f"/subjects/{huawei}?lang=zh")
+    assert page.status_code == 200
+    assert (
+        f'href="/reports/request?subject_id={huawei}&amp;lang=zh"' in page.text
+        and "申请信用报告" in page.text
+    )
+
+
+def test_report_requests_are_rate_limited_per_client(city: Platform) -> None:  # noqa: F811
+    city.settings = dataclasses.replace(city.settings, rate_limit_per_minute=1, rate_limit_burst=1)
+    huawei = sid(city, HUAWEI)
+    with TestClient(create_app(platform_obj=city)) as c:
+        assert c.post("/api/v1/reports", json={"subject_id": huawei, "purpose": "bidding"}).status_code == 200
+        again = c.post("/api/v1/reports", json={"subject_id": huawei, "purpose": "bidding"})
+        assert again.status_code == 429 and again.headers["retry-after"]
+    with city.store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(reports)).scalar_one() == 1

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from xinyong.api.deps import actor, operator, platform
+from xinyong.api.deps import actor, operator, platform, rate_limited
 from xinyong.domain.actor import Actor
 from xinyong.errors import InvalidInput
 from xinyong.services import reports as svc
@@ -47,7 +47,7 @@ def verification_json(v: svc.Verification) -> dict[str, Any]:
     return dataclasses.asdict(v)
 
 
-@router.post("", summary="Request a credit report 申请信用报告 (free)")
+@router.post("", summary="Request a credit report 申请信用报告 (free)", dependencies=[Depends(rate_limited)])
 def request_report(
     body: ReportRequest, who: Actor = Depends(actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from xinyong.api.deps import actor, operator, platform
+from xinyong.api.deps import actor, operator, platform, rate_limited
 from xinyong.domain.actor import Actor
 from xinyong.errors import XinyongError
 from xinyong.reports.pdf import PURPOSES
@@ -47,7 +47,7 @@ def request_page(
     return render(request, "report_request.html", ctx)
 
 
-@router.post("/reports/request", response_class=HTMLResponse)
+@router.post("/reports/request", response_class=HTMLResponse, dependencies=[Depends(rate_limited)])
 def issue(
     request: Request,
     subject_id: str = Form(...),
