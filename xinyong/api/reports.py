@@ -39,7 +39,7 @@ def issued_json(issued: svc.Issued) -> dict[str, Any]:
         "content_sha256": issued.report.content_sha256(),
         "pdf_url": f"/api/v1/reports/{issued.number}.pdf",
         "verify_url": issued.report.verify_url,
-        "content": dataclasses.asdict(issued.report.body),
+        "content": issued.report.body.to_dict(),
     }
 
 

@@ -127,9 +127,25 @@ class Item:
     masked: bool
     publicity_ends: date | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The item as JSON-ready data (written out: ``dataclasses.asdict`` costs a third of a
+        200-item report's assembly)."""
+        return {
+            "ref": self.ref,
+            "item_name": self.item_name,
+            "unit_name": self.unit_name,
+            "document_number": self.document_number,
+            "decision_date": self.decision_date,
+            "legal_basis": list(self.legal_basis),
+            "summary": [list(pair) for pair in self.summary],
+            "marks": list(self.marks),
+            "masked": self.masked,
+            "publicity_ends": self.publicity_ends,
+        }
+
     def fingerprint(self) -> str:
         """Changes when anything printed about the item changes (e.g. a new objection mark)."""
-        return hashlib.sha256(canonical_json(asdict(self))).hexdigest()[:32]
+        return hashlib.sha256(canonical_json(self.to_dict())).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -180,6 +196,21 @@ class Body:
     def fingerprints(self) -> list[list[str]]:
         return [[i.ref, i.fingerprint()] for i in self.items()]
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lang": self.lang,
+            "as_of": self.as_of,
+            "purpose": self.purpose,
+            "personal": self.personal,
+            "self_report": self.self_report,
+            "subject": asdict(self.subject),
+            "sections": [
+                {"code": s.code, "title": s.title, "note": s.note, "items": [i.to_dict() for i in s.items]}
+                for s in self.sections
+            ],
+            "omitted": [asdict(o) for o in self.omitted],
+        }
+
 
 @dataclass(frozen=True)
 class Report:
@@ -191,7 +222,7 @@ class Report:
 
     def content_json(self) -> bytes:
         return canonical_json(
-            {"number": self.number, "issued_at": self.issued_at.isoformat(), "body": asdict(self.body)}
+            {"number": self.number, "issued_at": self.issued_at.isoformat(), "body": self.body.to_dict()}
         )
 
     def content_sha256(self) -> str:

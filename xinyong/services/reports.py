@@ -159,7 +159,8 @@ def _personal_refused(where: dict[str, str]) -> NotPermitted:
 
 def _store(store: Store, requester: Requester, report: Report, signed: signing.SignedReport) -> None:
     a, body = requester.actor, report.body
-    row = {
+    fingerprints = body.fingerprints()
+    row: dict[str, Any] = {
         "number": report.number,
         "subject_id": body.subject.id,
         "subject_kind": body.subject.kind,
@@ -176,13 +177,13 @@ def _store(store: Store, requester: Requester, report: Report, signed: signing.S
         "content_sha256": signed.statement.content_sha256,
         "pdf_sha256": signed.statement.pdf_sha256,
         "signature": signed.signature,
-        "items": body.fingerprints(),
+        "items": fingerprints,
         "pdf": signed.data,
     }
     payload = {
         "purpose": body.purpose,
         "subject_kind": body.subject.kind,
-        "items": len(body.fingerprints()),
+        "items": len(fingerprints),
         "content_sha256": row["content_sha256"],
         "pdf_sha256": row["pdf_sha256"],
         "key_id": row["key_id"],
