@@ -27,7 +27,7 @@ from xinyong.services import ingest
 from xinyong.services import reports as svc
 from xinyong.services.check import Check
 from xinyong.services.platform import Platform
-from xinyong.store.tables import events, records, reports, subjects
+from xinyong.store.tables import audit_leaves, events, records, reports, subjects
 
 TODAY = date(2026, 11, 28)
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -184,7 +184,9 @@ def test_purpose_must_come_from_the_fixed_list(city: Platform) -> None:
 
 
 def test_request_is_stored_numbered_and_logged_as_an_event(city: Platform) -> None:
+    leaves = count(city, audit_leaves)
     issued = issue(city, purpose="due_diligence")
+    assert count(city, audit_leaves) == leaves + 1  # the event is a leaf of the tamper-evident log
     assert issued.number.startswith("XY20") and len(issued.number) == 21
     with city.store.read() as conn:
         event = conn.execute(select(events).where(events.c.object_id == issued.number)).one()

@@ -26,7 +26,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -218,7 +218,6 @@ class Report:
     issued_at: datetime
     verify_url: str
     body: Body
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def content_json(self) -> bytes:
         return canonical_json(
