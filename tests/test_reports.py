@@ -21,7 +21,7 @@ from xinyong.audit import signing as audit_signing
 from xinyong.domain import disclosure
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Purpose, Role
-from xinyong.errors import InvalidInput, NotPermitted
+from xinyong.errors import InvalidInput, NotFound, NotPermitted
 from xinyong.reports import content, pdf, signing
 from xinyong.services import ingest
 from xinyong.services import reports as svc
@@ -173,13 +173,16 @@ def test_personal_report_refused_without_authorization_and_nothing_stored(city: 
     assert logged == ["report:issue", "report:download"]  # the refused download is not an event
 
 
-def test_purpose_must_come_from_the_fixed_list(city: Platform) -> None:
+def test_purpose_must_come_from_the_fixed_list_and_the_subject_exist(city: Platform) -> None:
     before = count(city, reports)
     for bad in (None, "", "curiosity", "administration"):
         with pytest.raises(InvalidInput) as exc:
             issue(city, purpose=bad)
         assert exc.value.rule == "reports.purpose"
         assert exc.value.problems[0].where == {"field": "purpose"}
+    with pytest.raises(NotFound) as missing:
+        svc.request(city, Actor.public(), "no-such-subject", "bidding")
+    assert missing.value.rule == "reports.subject"
     assert count(city, reports) == before
 
 
