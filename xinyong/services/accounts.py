@@ -27,7 +27,7 @@ from sqlalchemy import insert, select, update
 from xinyong.domain import accounts as rules
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role
-from xinyong.domain.permissions import require
+from xinyong.domain.permissions import allowed, require
 from xinyong.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from xinyong.services import events
 from xinyong.services.identity import IdentityClaim, IdentityVerifier
@@ -209,6 +209,7 @@ def issue_key(store: Store, actor: Actor, user_id: str, label: str = "") -> str:
     """A new API key for the account: returned once, only its SHA-256 is kept.
 
     Operators issue keys for any account; a user issues keys for their own account."""
+    require(actor, "account.self")
     user = get_user(store, user_id)
     _require_self_or_manager(actor, user)
     key_id = secrets.token_hex(8)
@@ -224,6 +225,7 @@ def issue_key(store: Store, actor: Actor, user_id: str, label: str = "") -> str:
 
 
 def revoke_key(store: Store, actor: Actor, key_id: str) -> None:
+    require(actor, "account.self")
     with store.read() as conn:
         row = conn.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
     if row is None:
@@ -235,6 +237,7 @@ def revoke_key(store: Store, actor: Actor, key_id: str) -> None:
 
 
 def list_keys(store: Store, actor: Actor, user_id: str) -> list[ApiKey]:
+    require(actor, "account.self")
     _require_self_or_manager(actor, get_user(store, user_id))
     with store.read() as conn:
         rows = conn.execute(
@@ -273,10 +276,16 @@ def authenticate_key(store: Store, key: str) -> User:
 
 
 def _require_self_or_manager(actor: Actor, user: User) -> None:
+    """An account manages its own keys; operators manage anyone's."""
+    require(actor, "account.self")
     if actor.user and actor.user == user.username and actor.role is user.role:
-        require(actor, "account.self")
         return
-    require(actor, "users.manage")
+    if not allowed(actor, "users.manage"):
+        raise NotPermitted(
+            "an account manages only its own API keys",
+            message_zh="只能管理本人的接口密钥",
+            rule="account.own_only",
+        )
 
 
 # --- sessions -----------------------------------------------------------------------------------

@@ -37,6 +37,11 @@ def _problems(err: XinyongError, lang: str) -> list[str]:
     return [(p.message_zh if lang == "zh" and p.message_zh else p.message) for p in err.problems]
 
 
+def _role_refusal(err: XinyongError) -> bool:
+    """A refusal of the actor's role is rendered as the error page, not as a problem with the form."""
+    return isinstance(err, NotPermitted) and (err.rule or "").startswith(("permission.", "auth."))
+
+
 def _start(request: Request, user: accounts.User, p: Platform) -> Response:
     response = RedirectResponse(f"/account?lang={language(request)}", status_code=303)
     response.set_cookie(
@@ -63,7 +68,7 @@ def login(
     try:
         user = accounts.authenticate_password(p.store, username, password)
     except NotPermitted as e:
-        return render(request, "account_login.html", {"failed": _message(request, e)}, status=403)
+        return render(request, "account_login.html", {"failed": _message(request, e)}, status=401)
     return _start(request, user, p)
 
 
@@ -97,6 +102,8 @@ def register(
             p.store, actor(request), identity.verifier(), username, password, claim
         )
     except XinyongError as e:
+        if _role_refusal(e):
+            raise
         context = {
             "failed": _message(request, e),
             "problems": _problems(e, language(request)),
@@ -181,6 +188,8 @@ def grant_authorization(
             today=p.today(),
         )  # fmt: skip
     except XinyongError as e:
+        if _role_refusal(e):
+            raise
         lang = language(request)
         ctx = _authorizations_context(p, who, lang)
         extra = {"failed": _message(request, e), "problems": _problems(e, lang)}
