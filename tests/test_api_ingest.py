@@ -5,8 +5,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from access_helpers import form_token
+from fastapi.testclient import TestClient
 from ingest_helpers import HOUSING, penalty, write_csv
 
 from xinyong.api.app import create_app

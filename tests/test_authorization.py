@@ -123,16 +123,32 @@ def test_a_subject_authorizes_only_for_itself(town: Town) -> None:
     other = Actor(role=Role.SUBJECT, user="lisi", subject_id=town.company)
     with pytest.raises(NotPermitted) as exc:
         authorizations.grant(
-            town.platform.store, town.platform.catalog, other, subject_id=town.person, grantee=BANK,
-            purpose="bank_loan", scope=["*"], expires_on=TODAY + timedelta(days=3), proof="x", today=TODAY,
-        )  # fmt: skip
+            town.platform.store,
+            town.platform.catalog,
+            other,
+            subject_id=town.person,
+            grantee=BANK,
+            purpose="bank_loan",
+            scope=["*"],
+            expires_on=TODAY + timedelta(days=3),
+            proof="x",
+            today=TODAY,
+        )
     assert exc.value.rule == "authorization.own_only"
     with pytest.raises(NotPermitted):
         grant_by_bank = bank_actor()
         authorizations.grant(
-            town.platform.store, town.platform.catalog, grant_by_bank, subject_id=town.person, grantee=BANK,
-            purpose="bank_loan", scope=["*"], expires_on=TODAY + timedelta(days=3), proof="x", today=TODAY,
-        )  # fmt: skip
+            town.platform.store,
+            town.platform.catalog,
+            grant_by_bank,
+            subject_id=town.person,
+            grantee=BANK,
+            purpose="bank_loan",
+            scope=["*"],
+            expires_on=TODAY + timedelta(days=3),
+            proof="x",
+            today=TODAY,
+        )
 
 
 def test_grants_and_withdrawals_are_in_the_tamper_evident_log(town: Town, tmp_path: Path) -> None:

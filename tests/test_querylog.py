@@ -41,9 +41,17 @@ def entries(town: Town) -> list[querylog.QueryEntry]:
 
 def authorize(town: Town) -> authorizations.Authorization:
     return authorizations.grant(
-        town.platform.store, town.platform.catalog, subject_actor(town), subject_id=town.person, grantee=BANK,
-        purpose="bank_loan", scope=["*"], expires_on=TODAY + timedelta(days=30), proof="授权书 ZS-7", today=TODAY,
-    )  # fmt: skip
+        town.platform.store,
+        town.platform.catalog,
+        subject_actor(town),
+        subject_id=town.person,
+        grantee=BANK,
+        purpose="bank_loan",
+        scope=["*"],
+        expires_on=TODAY + timedelta(days=30),
+        proof="授权书 ZS-7",
+        today=TODAY,
+    )
 
 
 def test_an_authorized_read_is_logged_with_who_why_and_on_whose_authority(town: Town) -> None:

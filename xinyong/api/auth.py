@@ -45,8 +45,14 @@ class KeyBody(BaseModel):
 
 
 def user_body(u: accounts.User) -> dict[str, Any]:
-    return {"id": u.id, "username": u.username, "role": u.role.value, "unit": u.unit,
-            "subject_id": u.subject_id, "active": u.active}  # fmt: skip
+    return {
+        "id": u.id,
+        "username": u.username,
+        "role": u.role.value,
+        "unit": u.unit,
+        "subject_id": u.subject_id,
+        "active": u.active,
+    }
 
 
 @router.post("/auth/register", summary="Register as a data subject (identity verified) 信用主体注册")
@@ -91,8 +97,12 @@ def issue_key(
 @router.get("/auth/keys", summary="My API keys (without secrets) 我的接口密钥")
 def list_keys(who: Actor = Depends(signed_in), p: Platform = Depends(platform)) -> dict[str, Any]:
     keys = accounts.list_keys(p.store, who, _own_id(p, who))
-    return {"keys": [{"id": k.id, "label": k.label, "created_at": k.created_at, "revoked_at": k.revoked_at}
-                     for k in keys]}  # fmt: skip
+    return {
+        "keys": [
+            {"id": k.id, "label": k.label, "created_at": k.created_at, "revoked_at": k.revoked_at}
+            for k in keys
+        ]
+    }
 
 
 @router.delete("/auth/keys/{key_id}", summary="Revoke an API key 撤销接口密钥")

@@ -73,10 +73,18 @@ def grant(
     body: GrantBody, who: Actor = Depends(signed_in), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
     found = authorizations.grant(
-        p.store, p.catalog, who, subject_id=who.subject_id, grantee=body.grantee, purpose=body.purpose,
-        scope=body.scope, expires_on=body.expires_on, proof=body.proof, today=p.today(),
+        p.store,
+        p.catalog,
+        who,
+        subject_id=who.subject_id,
+        grantee=body.grantee,
+        purpose=body.purpose,
+        scope=body.scope,
+        expires_on=body.expires_on,
+        proof=body.proof,
+        today=p.today(),
         valid_from=body.valid_from,
-    )  # fmt: skip
+    )
     return auth_body(found)
 
 

@@ -69,9 +69,15 @@ class Authorization:
 
 
 def authorization_problems(
-    grantee: str, purpose: str, scope: list[str], valid_from: date, expires_on: date, proof: str,
-    known_items: frozenset[str], today: date,
-) -> list[Problem]:  # fmt: skip
+    grantee: str,
+    purpose: str,
+    scope: list[str],
+    valid_from: date,
+    expires_on: date,
+    proof: str,
+    known_items: frozenset[str],
+    today: date,
+) -> list[Problem]:
     """Everything wrong with a new authorization, all at once (empty when it may be recorded)."""
     out: list[Problem] = []
 

@@ -116,9 +116,14 @@ def _create(
             )
         )
         events.append(
-            conn, actor, "user:create", "user", user_id, {"role": role.value, "unit": unit},
+            conn,
+            actor,
+            "user:create",
+            "user",
+            user_id,
+            {"role": role.value, "unit": unit},
             subject_id=subject_id,
-        )  # fmt: skip
+        )
     return get_user(store, user_id)
 
 

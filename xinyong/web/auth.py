@@ -183,10 +183,17 @@ def grant_authorization(
     try:
         expiry = _date(expires_on)
         authorizations.grant(
-            p.store, p.catalog, who, subject_id=who.subject_id, grantee=grantee, purpose=purpose,
-            scope=[s.strip() for s in scope.split(",") if s.strip()], expires_on=expiry, proof=proof,
+            p.store,
+            p.catalog,
+            who,
+            subject_id=who.subject_id,
+            grantee=grantee,
+            purpose=purpose,
+            scope=[s.strip() for s in scope.split(",") if s.strip()],
+            expires_on=expiry,
+            proof=proof,
             today=p.today(),
-        )  # fmt: skip
+        )
     except XinyongError as e:
         if _role_refusal(e):
             raise
