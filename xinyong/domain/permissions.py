@@ -19,6 +19,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "units.manage": frozenset({Role.OPERATOR, Role.SYSTEM}),
     "events.read": frozenset({Role.OPERATOR, Role.AUDITOR}),
     # access control (issue 7): accounts, the subject's authorization (授权), the query log (查询记录)
+    "platform.public": frozenset(Role),  # health check, API documentation, static files
     "check.read": frozenset(Role),  # public credit information queries are free, no account needed
     "audit.read": frozenset(Role),  # signed tree heads and proofs reveal hashes only
     "audit.sign": frozenset({Role.OPERATOR, Role.SYSTEM}),
