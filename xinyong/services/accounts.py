@@ -337,3 +337,9 @@ def end_session(store: Store, token: str | None) -> None:
             .where(sessions.c.token_hash == _sha256(token), sessions.c.ended_at.is_(None))
             .values(ended_at=events.now())
         )
+
+
+def list_users(store: Store, actor: Actor) -> list[User]:
+    require(actor, "users.manage")
+    with store.read() as conn:
+        return [_user(r) for r in conn.execute(select(users).order_by(users.c.username))]
