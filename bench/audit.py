@@ -196,8 +196,8 @@ def bulk_log(store: Store, n: int, chunk: int = 50_000) -> None:
         done = 0
         while done < n:
             batch = [next(rows) for _ in range(min(chunk, n - done))]
-            stored = ({**r, "occurred_at": f"{r['occurred_at']:%Y-%m-%d %H:%M:%S.%f}"} for r in batch)
-            bulk_insert(conn, events_table, columns, ([r[c] for c in columns] for r in stored))
+            # bulk_insert applies the columns' own conversions (the datetime as SQLite text, like appends)
+            bulk_insert(conn, events_table, columns, ([r[c] for c in columns] for r in batch))
             leaves = []
             for r in batch:
                 h = log.event_leaf_hash(r)
