@@ -105,7 +105,9 @@ def test_a_cookie_authenticated_api_call_needs_the_token_header_but_a_key_does_n
     assert client.get("/api/v1/me").json()["user"] == "alice"  # reads need no token
     r = client.post("/api/v1/auth/keys", json={"label": "x"})
     assert r.status_code == 403 and r.json()["error"]["rule"] == "csrf.token_invalid"
-    token = client.cookies.get(csrf.PLAIN_COOKIE)
+    before = client.cookies.get(csrf.PLAIN_COOKIE)  # None: logging in dropped the pre-login token
+    token = form_token(client, "/account")
+    assert before is None and token == client.cookies.get(csrf.PLAIN_COOKIE)
     assert (
         client.post("/api/v1/auth/keys", json={"label": "x"}, headers={"x-csrf-token": token}).status_code
         == 200

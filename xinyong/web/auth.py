@@ -53,6 +53,7 @@ def _start(request: Request, user: accounts.User, p: Platform) -> Response:
         secure=csrf.is_https(request),
         path="/",
     )
+    response.delete_cookie(csrf.cookie_name(request.scope), path="/")  # a fresh CSRF token after login
     return response
 
 
