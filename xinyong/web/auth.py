@@ -8,7 +8,7 @@ https); every form carries the CSRF token (``xinyong.web.csrf``).
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -26,6 +26,7 @@ from xinyong.web.i18n import translator
 from xinyong.web.pages import language, render
 
 router = APIRouter(include_in_schema=False)
+CHINA = timezone(timedelta(hours=8))
 
 
 def _message(request: Request, err: XinyongError) -> str:
@@ -140,7 +141,11 @@ def queries_page(request: Request, p: Platform = Depends(platform)) -> Response:
         return who
     t = translator(language(request))
     rows = [
-        {**q.as_dict(), "purpose_text": t(f"access_purpose_{q.purpose}") if q.purpose else ""}
+        {
+            **q.as_dict(),
+            "time_text": _china_time(q.occurred_at),
+            "purpose_text": t(f"access_purpose_{q.purpose}") if q.purpose else "",
+        }
         for q in mydata.my_queries(p.store, who)
     ]
     return render(request, "account_queries.html", {"queries": rows})
@@ -225,6 +230,12 @@ def download(request: Request, p: Platform = Depends(platform)) -> Response:
         media_type="application/json; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="my-credit-data.json"'},
     )
+
+
+def _china_time(when: datetime) -> str:
+    """A stored UTC time as China's clock (UTC+8), to the second."""
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return aware.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _date(text: str) -> date:
