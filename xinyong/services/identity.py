@@ -13,6 +13,7 @@ nothing about who is at the keyboard, so it is for tests and demos.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -90,9 +91,9 @@ class RegistryVerifier:
         return VerifiedIdentity(subject_id, SubjectKind(kind), self.name, agent=True)
 
 
-def _parse(parser: object, code: str, field: str) -> None:
+def _parse(parser: Callable[[str], object], code: str, field: str) -> None:
     try:
-        parser(code)  # type: ignore[operator]  # one of the ids.parse_* functions
+        parser(code)
     except InvalidIdentifier as e:
         raise InvalidInput(
             e.message,
