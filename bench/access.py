@@ -126,7 +126,13 @@ def main(argv: list[str] | None = None) -> int:
             public_s = best(lambda s: check.profile(Actor.public(), s), persons)
             authorized_s = best(lambda s: check.profile(bank, s), persons)
             user = accounts.create_user(
-                p.store, OPERATOR, "bench-officer", "bench password 1", Role.RELYING_PARTY, BANK
+                p.store,
+                OPERATOR,
+                "bench-officer",
+                "bench password 1",
+                Role.RELYING_PARTY,
+                BANK,
+                purposes=("bank_loan",),
             )
             key = accounts.issue_key(p.store, OPERATOR, user.id)
             key_s = best(lambda _: accounts.authenticate_key(p.store, key), persons[:200])

@@ -80,6 +80,9 @@ def bank_actor(purpose: Purpose | None = Purpose.BANK_LOAN, unit: str = BANK) ->
 def account_key(
     platform: Platform, username: str, role: Role, unit: str = "", subject_id: str | None = None
 ) -> str:
-    """An account with this role and an API key for it."""
-    user = accounts.create_user(platform.store, OPERATOR, username, PASSWORD, role, unit, subject_id)
+    """An account with this role and an API key for it (a relying party declares bank_loan)."""
+    purposes = ("bank_loan",) if role is Role.RELYING_PARTY else ()
+    user = accounts.create_user(
+        platform.store, OPERATOR, username, PASSWORD, role, unit, subject_id, purposes
+    )
     return accounts.issue_key(platform.store, OPERATOR, user.id, "test")

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text, update
 from xinyong.audit import log
 from xinyong.audit.keys import KeyStore
 from xinyong.domain.actor import Actor
-from xinyong.domain.enums import Role
+from xinyong.domain.enums import Purpose, Role
 from xinyong.errors import Conflict, InvalidInput, NotPermitted
 from xinyong.services import accounts, events, identity
 from xinyong.services.platform import Platform
@@ -30,7 +30,8 @@ def town(platform: Platform, tmp_path: Path) -> Town:
 
 
 def new_user(store: Store, name: str = "alice", role: Role = Role.AUDITOR, unit: str = "") -> accounts.User:
-    return accounts.create_user(store, OPERATOR, name, PASSWORD, role, unit)
+    purposes = ("bank_loan",) if role is Role.RELYING_PARTY else ()
+    return accounts.create_user(store, OPERATOR, name, PASSWORD, role, unit, purposes=purposes)
 
 
 def count(store: Store, table: object) -> int:
@@ -57,7 +58,12 @@ def test_a_bad_account_is_refused_with_every_problem_and_nothing_stored(store: S
     before = count(store, users)
     with pytest.raises(InvalidInput) as exc:
         accounts.create_user(store, OPERATOR, "A!", "short", Role.RELYING_PARTY, "")
-    assert {p.rule for p in exc.value.problems} == {"account.username", "account.password", "account.unit"}
+    rules = [p.rule for p in exc.value.problems]
+    assert sorted(rules) == [
+        "account.password",
+        "account.unit",
+        "account.username",
+    ]  # unit missing: stops there
     with pytest.raises(InvalidInput) as exc:
         accounts.create_user(store, OPERATOR, "robot", PASSWORD, Role.SYSTEM)
     assert [p.rule for p in exc.value.problems] == ["account.role"]
@@ -79,7 +85,7 @@ def test_only_operators_create_accounts_and_grant_roles(store: Store) -> None:
 
 def test_a_role_grant_is_an_event_naming_the_previous_role(store: Store, tmp_path: Path) -> None:
     user = new_user(store)
-    granted = accounts.grant_role(store, OPERATOR, user.id, Role.RELYING_PARTY, "bank_zs")
+    granted = accounts.grant_role(store, OPERATOR, user.id, Role.RELYING_PARTY, "bank_zs", ("bank_loan",))
     assert (granted.role, granted.unit) == (Role.RELYING_PARTY, "bank_zs")
     assert granted.actor() == Actor(role=Role.RELYING_PARTY, user="alice", unit="bank_zs")
     with store.read() as conn:
@@ -228,3 +234,26 @@ def test_a_short_personal_payload_cannot_be_confirmed_by_guessing_its_hash(
         )
     report = log.verify(store, ring)
     assert report.ok and report.erased == 1
+
+
+def test_a_relying_party_declares_its_purposes_and_may_state_no_other(store: Store) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        accounts.create_user(store, OPERATOR, "bank-a", PASSWORD, Role.RELYING_PARTY, "bank_a")
+    assert [p.rule for p in exc.value.problems] == ["account.purposes"]
+    with pytest.raises(InvalidInput) as exc:
+        accounts.create_user(
+            store, OPERATOR, "bank-a", PASSWORD, Role.RELYING_PARTY, "bank_a", purposes=("gossip",)
+        )
+    assert exc.value.problems[0].value == "gossip"
+    with pytest.raises(InvalidInput):
+        accounts.create_user(store, OPERATOR, "aud", PASSWORD, Role.AUDITOR, purposes=("bank_loan",))
+    bank = accounts.create_user(
+        store, OPERATOR, "bank-a", PASSWORD, Role.RELYING_PARTY, "bank_a", purposes=("bank_loan", "bidding")
+    )
+    assert accounts.acting(bank, Purpose.BIDDING).purpose is Purpose.BIDDING
+    assert accounts.acting(bank, None).purpose is None
+    with pytest.raises(NotPermitted) as refused:
+        accounts.acting(bank, Purpose.EMPLOYMENT)
+    assert refused.value.rule == "purpose.not_declared"
+    auditor = new_user(store, "aud")
+    assert accounts.acting(auditor, Purpose.ADMINISTRATION).purpose is Purpose.ADMINISTRATION

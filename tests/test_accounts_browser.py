@@ -43,7 +43,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
     options = ingest.IngestOptions(today=date(2026, 11, 28))
     report = ingest.ingest_file(platform.store, platform.catalog, path, HOUSING, Actor.system(), options)
     assert report.status == "accepted", report.problems
-    officer = accounts.create_user(platform.store, OPERATOR, "officer", PASSWORD, Role.RELYING_PARTY, BANK)
+    officer = accounts.create_user(
+        platform.store, OPERATOR, "officer", PASSWORD, Role.RELYING_PARTY, BANK, purposes=("bank_loan",)
+    )
     key = accounts.issue_key(platform.store, OPERATOR, officer.id)
     port = _free_port()
     srv = uvicorn.Server(

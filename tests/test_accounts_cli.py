@@ -23,7 +23,17 @@ def test_accounts_from_the_command_line(tmp_path: Path) -> None:
     assert made.exit_code == 0, made.output
     bad = runner.invoke(app, ["accounts", "add", "bank", "--role", "relying_party", *url], env=env)
     assert bad.exit_code == 1 and "account.unit" in bad.output  # names the rule broken
-    granted = runner.invoke(app, ["accounts", "grant", "ops", "relying_party", "--unit", "bank_zs", *url])
+    grant = [
+        "accounts",
+        "grant",
+        "ops",
+        "relying_party",
+        "--unit",
+        "bank_zs",
+        "--purposes",
+        "bank_loan,bidding",
+    ]
+    granted = runner.invoke(app, [*grant, *url])
     assert granted.exit_code == 0 and "bank_zs" in granted.output
     key = runner.invoke(app, ["accounts", "key", "ops", *url]).output.strip()
     platform = Platform.open(Settings(database_url=url[1], data_dir=tmp_path))

@@ -184,6 +184,8 @@ def test_over_the_api_a_bank_needs_the_subjects_authorization(town: Town, client
     r = client.get(url, headers={**bank, "x-purpose": "bank_loan"})
     assert r.status_code == 403 and r.json()["error"]["rule"] == "authorization.required"
     assert client.get(url, headers={**bank, "x-purpose": "gossip"}).status_code == 422
+    r = client.get(url, headers={**bank, "x-purpose": "employment"})  # not among the bank's declared purposes
+    assert r.status_code == 403 and r.json()["error"]["rule"] == "purpose.not_declared"
     body = {
         "grantee": BANK,
         "purpose": "bank_loan",

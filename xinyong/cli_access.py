@@ -37,6 +37,10 @@ def _open(database_url: str | None) -> Platform:
     return Platform.open(Settings.from_env(database_url=database_url))
 
 
+def _purposes(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(",") if p.strip())
+
+
 def _fail(err: XinyongError) -> None:
     err_console.print(f"[red]{escape(err.message)}[/red]")
     for p in err.problems:
@@ -50,6 +54,7 @@ def add(
     role: Annotated[Role, typer.Option(help="operator, auditor, source_unit, relying_party or subject.")],
     unit: Annotated[str, typer.Option(help="Source unit or relying party code, for those roles.")] = "",
     subject: Annotated[str, typer.Option(help="Subject id, for a data subject's account.")] = "",
+    purposes: Annotated[str, typer.Option(help="A relying party's declared purposes, comma-separated.")] = "",
     database_url: DbUrl = None,
 ) -> None:
     """Create an account; the password is asked for (or read from XINYONG_NEW_PASSWORD)."""
@@ -60,7 +65,9 @@ def add(
     password = os.environ.get("XINYONG_NEW_PASSWORD") or getpass.getpass("password: ")
     platform = _open(database_url)
     try:
-        user = accounts.create_user(platform.store, CLI, username, password, role, unit, subject or None)
+        user = accounts.create_user(
+            platform.store, CLI, username, password, role, unit, subject or None, _purposes(purposes)
+        )
     except XinyongError as e:
         _fail(e)
         return
@@ -76,6 +83,7 @@ def grant(
     username: Annotated[str, typer.Argument(help="The account.")],
     role: Annotated[Role, typer.Argument(help="The role it gets (replacing its current one).")],
     unit: Annotated[str, typer.Option(help="Source unit or relying party code, for those roles.")] = "",
+    purposes: Annotated[str, typer.Option(help="A relying party's declared purposes, comma-separated.")] = "",
     database_url: DbUrl = None,
 ) -> None:
     """Grant an account a role (logged in the tamper-evident log)."""
@@ -84,7 +92,12 @@ def grant(
     platform = _open(database_url)
     try:
         user = accounts.grant_role(
-            platform.store, CLI, accounts.find_user(platform.store, username).id, role, unit
+            platform.store,
+            CLI,
+            accounts.find_user(platform.store, username).id,
+            role,
+            unit,
+            _purposes(purposes),
         )
     except XinyongError as e:
         _fail(e)

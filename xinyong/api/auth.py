@@ -32,11 +32,13 @@ class UserBody(BaseModel):
     role: Role
     unit: str = Field("", max_length=64, description="Source unit or relying party code.")
     subject_id: str | None = Field(None, max_length=24)
+    purposes: list[str] = Field([], description="A relying party's declared purposes (查询用途).")
 
 
 class RoleBody(BaseModel):
     role: Role
     unit: str = Field("", max_length=64)
+    purposes: list[str] = Field([], description="A relying party's declared purposes.")
 
 
 class KeyBody(BaseModel):
@@ -51,6 +53,7 @@ def user_body(u: accounts.User) -> dict[str, Any]:
         "role": u.role.value,
         "unit": u.unit,
         "subject_id": u.subject_id,
+        "purposes": list(u.purposes),
         "active": u.active,
     }
 
@@ -69,7 +72,14 @@ def create_user(
     body: UserBody, who: Actor = Depends(actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
     user = accounts.create_user(
-        p.store, who, body.username, body.password, body.role, body.unit, body.subject_id
+        p.store,
+        who,
+        body.username,
+        body.password,
+        body.role,
+        body.unit,
+        body.subject_id,
+        tuple(body.purposes),
     )
     return user_body(user)
 
@@ -78,7 +88,7 @@ def create_user(
 def grant_role(
     user_id: str, body: RoleBody, who: Actor = Depends(actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
-    return user_body(accounts.grant_role(p.store, who, user_id, body.role, body.unit))
+    return user_body(accounts.grant_role(p.store, who, user_id, body.role, body.unit, tuple(body.purposes)))
 
 
 def _own_id(p: Platform, who: Actor) -> str:

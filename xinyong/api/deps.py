@@ -27,13 +27,9 @@ OPERATOR_COOKIE = "xinyong_operator"
 SESSION_COOKIE = "xinyong_session"
 
 
-def _user_key(store: Store, key: str) -> Actor:
-    return accounts.authenticate_key(store, key).actor()
-
-
-# API key prefix -> who the key belongs to. Relying parties' screening keys plug in here.
+# API key prefix -> who the key belongs to (accounts' keys, ``xyu_``, are handled apart: their
+# declared purposes are checked). Relying parties' screening keys plug in here.
 KEY_AUTHENTICATORS: dict[str, Callable[[Store, str], Actor]] = {
-    accounts.KEY_PREFIX: _user_key,
     units.KEY_PREFIX: units.authenticate,
 }
 
@@ -47,27 +43,32 @@ def actor(request: Request) -> Actor:
     cached = getattr(request.state, "actor", None)
     if isinstance(cached, Actor):
         return cached
-    found = _authenticated(request)
-    purpose = declared_purpose(request)
-    found = found.with_purpose(purpose) if purpose else found
+    found = _authenticated(request, declared_purpose(request))
     request.state.actor = found
     return found
 
 
-def _authenticated(request: Request) -> Actor:
-    if is_operator(request):
-        return Actor.operator("token")
+def _authenticated(request: Request, purpose: Purpose | None) -> Actor:
     store = platform(request).store
     key = api_key(request)
-    if key:
-        for prefix, authenticate in KEY_AUTHENTICATORS.items():
-            if key.startswith(prefix):
-                return authenticate(store, key)
-        raise NotPermitted(
-            "unknown or revoked API key", message_zh="接口密钥无效或已停用", rule="auth.key_invalid"
-        )
-    user = accounts.session_user(store, request.cookies.get(SESSION_COOKIE))
-    return user.actor() if user else Actor.public()
+    found: Actor | None = None
+    if is_operator(request):
+        found = Actor.operator("token")
+    elif key and accounts.is_user_key(key):
+        return accounts.acting(accounts.authenticate_key(store, key), purpose)
+    elif key:
+        authenticate = next((f for p, f in KEY_AUTHENTICATORS.items() if key.startswith(p)), None)
+        if authenticate is None:
+            raise NotPermitted(
+                "unknown or revoked API key", message_zh="接口密钥无效或已停用", rule="auth.key_invalid"
+            )
+        found = authenticate(store, key)
+    else:
+        user = accounts.session_user(store, request.cookies.get(SESSION_COOKIE))
+        if user is not None:
+            return accounts.acting(user, purpose)
+        found = Actor.public()
+    return found.with_purpose(purpose) if purpose else found
 
 
 def api_key(request: Request) -> str | None:

@@ -122,7 +122,9 @@ def retain_until(day: date) -> date:
         return date(day.year + QUERY_LOG_RETENTION_YEARS, 3, 1)
 
 
-def account_problems(username: str, password: str, role: Role, unit: str) -> list[Problem]:
+def account_problems(
+    username: str, password: str, role: Role, unit: str, purposes: tuple[str, ...] = ()
+) -> list[Problem]:
     """Everything wrong with a new account, all at once."""
     out: list[Problem] = []
     if not USERNAME.match(username):
@@ -144,11 +146,11 @@ def account_problems(username: str, password: str, role: Role, unit: str) -> lis
                 f"密码至少{MIN_PASSWORD}位",
             )
         )
-    out.extend(role_problems(role, unit))
+    out.extend(role_problems(role, unit, purposes))
     return out
 
 
-def role_problems(role: Role, unit: str) -> list[Problem]:
+def role_problems(role: Role, unit: str, purposes: tuple[str, ...] = ()) -> list[Problem]:
     if role not in ACCOUNT_ROLES:
         return [
             Problem(
@@ -168,4 +170,47 @@ def role_problems(role: Role, unit: str) -> list[Problem]:
                 "该角色须注明所属单位代码",
             )
         ]
-    return []
+    return purpose_problems(role, purposes)
+
+
+def purpose_problems(role: Role, purposes: tuple[str, ...]) -> list[Problem]:
+    """A relying party declares, when its account is made, the purposes it will query for (from the
+    fixed list); it may state no other. Other roles declare none."""
+    allowed = {p.value for p in THIRD_PARTY_PURPOSES}
+    where = {"field": "purposes"}
+    if role is not Role.RELYING_PARTY:
+        if purposes:
+            return [
+                Problem(
+                    "account.purposes",
+                    "only a relying party declares purposes",
+                    where,
+                    "仅信息使用单位须声明查询用途",
+                )
+            ]
+        return []
+    if not purposes:
+        return [
+            Problem(
+                "account.purposes",
+                "a relying party declares its purposes",
+                where,
+                "信息使用单位须声明查询用途",
+            )
+        ]
+    return [
+        Problem(
+            "account.purposes",
+            f"{p!r} is not a purpose of the fixed list",
+            where,
+            "查询用途不在规定列表中",
+            p,
+        )
+        for p in purposes
+        if p not in allowed
+    ]
+
+
+def undeclared(role: Role, declared: tuple[str, ...], purpose: Purpose | None) -> bool:
+    """Does a relying party state a purpose it did not declare?"""
+    return role is Role.RELYING_PARTY and purpose is not None and purpose.value not in declared

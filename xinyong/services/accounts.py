@@ -26,7 +26,7 @@ from sqlalchemy import insert, select, update
 
 from xinyong.domain import accounts as rules
 from xinyong.domain.actor import Actor
-from xinyong.domain.enums import Role
+from xinyong.domain.enums import Purpose, Role
 from xinyong.domain.permissions import allowed, require
 from xinyong.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from xinyong.services import events
@@ -49,14 +49,31 @@ class User:
     unit: str
     subject_id: str | None
     active: bool
+    purposes: tuple[str, ...] = ()  # a relying party's declared purposes
 
     def actor(self) -> Actor:
         return Actor(role=self.role, user=self.username, unit=self.unit, subject_id=self.subject_id or "")
 
 
+def acting(user: User, purpose: Purpose | None) -> Actor:
+    """The user's actor with the purpose stated for this request; a relying party may state only a
+    purpose it declared (``NotPermitted``, rule ``purpose.not_declared``)."""
+    if rules.undeclared(user.role, user.purposes, purpose):
+        assert purpose is not None
+        raise NotPermitted(
+            f"{user.unit or user.username!r} declared no purpose {purpose.value!r}; declared: "
+            f"{', '.join(user.purposes) or 'none'}",
+            message_zh="查询用途不在本单位声明的用途范围内",
+            rule="purpose.not_declared",
+        )
+    found = user.actor()
+    return found.with_purpose(purpose) if purpose else found
+
+
 def _user(row: object) -> User:
     r = row._mapping  # type: ignore[attr-defined]  # a SQLAlchemy Row
-    return User(r["id"], r["username"], Role(r["role"]), r["unit"], r["subject_id"], r["active"])
+    purposes = tuple(r["purposes"] or ())
+    return User(r["id"], r["username"], Role(r["role"]), r["unit"], r["subject_id"], r["active"], purposes)
 
 
 def _sha256(text: str) -> str:
@@ -72,10 +89,12 @@ def create_user(
     role: Role,
     unit: str = "",
     subject_id: str | None = None,
+    purposes: tuple[str, ...] = (),
 ) -> User:
-    """Create an account (operators do; data subjects register through ``register_subject``)."""
+    """Create an account (operators do; data subjects register through ``register_subject``). A relying
+    party's account declares the purposes it will query for."""
     require(actor, "users.manage")
-    return _create(store, actor, username, password, role, unit, subject_id)
+    return _create(store, actor, username, password, role, unit, subject_id, purposes)
 
 
 def register_subject(
@@ -89,10 +108,17 @@ def register_subject(
 
 
 def _create(
-    store: Store, actor: Actor, username: str, password: str, role: Role, unit: str, subject_id: str | None
+    store: Store,
+    actor: Actor,
+    username: str,
+    password: str,
+    role: Role,
+    unit: str,
+    subject_id: str | None,
+    purposes: tuple[str, ...] = (),
 ) -> User:
     username = username.strip().lower()
-    problems = rules.account_problems(username, password, role, unit)
+    problems = rules.account_problems(username, password, role, unit, purposes)
     if problems:
         raise InvalidInput(
             f"account {username!r} cannot be created", message_zh="无法创建该账户", problems=problems
@@ -111,6 +137,7 @@ def _create(
                 role=role.value,
                 unit=unit,
                 subject_id=subject_id,
+                purposes=list(purposes) or None,
                 active=True,
                 created_at=events.now(),
             )
@@ -121,7 +148,7 @@ def _create(
             "user:create",
             "user",
             user_id,
-            {"role": role.value, "unit": unit},
+            {"role": role.value, "unit": unit, "purposes": list(purposes)},
             subject_id=subject_id,
         )
     return get_user(store, user_id)
@@ -143,15 +170,22 @@ def find_user(store: Store, username: str) -> User:
     return _user(row)
 
 
-def grant_role(store: Store, actor: Actor, user_id: str, role: Role, unit: str = "") -> User:
-    """Give an account a role (replacing its current one); the grant is an event in the audit log."""
+def grant_role(
+    store: Store, actor: Actor, user_id: str, role: Role, unit: str = "", purposes: tuple[str, ...] = ()
+) -> User:
+    """Give an account a role (replacing its current one, with its declared purposes for a relying
+    party); the grant is an event in the audit log."""
     require(actor, "users.manage")
-    problems = rules.role_problems(role, unit)
+    problems = rules.role_problems(role, unit, purposes)
     if problems:
         raise InvalidInput(f"cannot grant {role.value!r}", message_zh="无法授予该角色", problems=problems)
     before = get_user(store, user_id)
     with store.write() as conn:
-        conn.execute(update(users).where(users.c.id == user_id).values(role=role.value, unit=unit))
+        conn.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(role=role.value, unit=unit, purposes=list(purposes) or None)
+        )
         events.append(
             conn,
             actor,
@@ -163,6 +197,7 @@ def grant_role(store: Store, actor: Actor, user_id: str, role: Role, unit: str =
                 "unit": unit,
                 "previous_role": before.role.value,
                 "previous_unit": before.unit,
+                "purposes": list(purposes),
             },
         )
     return get_user(store, user_id)

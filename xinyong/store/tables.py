@@ -246,6 +246,7 @@ users = Table(
     Column("role", String(32), nullable=False, comment="current role; grants are events (user:role_granted)"),
     Column("unit", String(64), nullable=False, default="", comment="source unit or relying party code"),
     Column("subject_id", String(24), nullable=True, comment="for a data subject: the verified subject"),
+    Column("purposes", Json, nullable=True, comment="a relying party's declared purposes (查询用途)"),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

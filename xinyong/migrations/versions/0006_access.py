@@ -62,6 +62,12 @@ def upgrade() -> None:
             nullable=True,
             comment="for a data subject: the verified subject",
         ),
+        sa.Column(
+            "purposes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+            comment="a relying party's declared purposes (查询用途)",
+        ),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
