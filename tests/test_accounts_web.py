@@ -3,6 +3,7 @@ subject, my file, who looked at my file, my authorizations and the download of m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -181,3 +182,13 @@ def test_registration_problems_are_shown_on_the_form(town: Town, client: TestCli
     r = client.post("/register", data=data)
     assert r.status_code == 403 and "身份核验未通过" in r.text
     assert "xinyong_session" not in r.headers.get("set-cookie", "")
+
+
+def test_password_guessing_is_throttled_per_client(town: Town) -> None:
+    town.platform.settings = dataclasses.replace(town.platform.settings, rate_limit_per_minute=60)
+    accounts.create_user(town.platform.store, OPERATOR, "alice", PASSWORD, Role.AUDITOR)
+    with TestClient(create_app(platform_obj=town.platform)) as c:
+        codes = [login(c, "alice", f"guess {i}").status_code for i in range(7)]  # type: ignore[attr-defined]
+        assert codes[:5] == [401] * 5 and codes[-1] == 429
+        last = login(c, "alice")
+        assert last.status_code == 429 and int(last.headers["retry-after"]) > 0  # type: ignore[attr-defined]

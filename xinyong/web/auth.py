@@ -8,17 +8,19 @@ https); every form carries the CSRF token (``xinyong.web.csrf``).
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from xinyong.api.deps import SESSION_COOKIE, actor, platform
+from xinyong.api.deps import SESSION_COOKIE, actor, client_id, platform
 from xinyong.domain.accounts import THIRD_PARTY_PURPOSES
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Purpose, Role
-from xinyong.errors import InvalidInput, NotPermitted, XinyongError
+from xinyong.domain.ratelimit import RateLimiter
+from xinyong.errors import InvalidInput, NotPermitted, RateLimited, XinyongError
 from xinyong.services import accounts, authorizations, identity, mydata
 from xinyong.services.platform import Platform
 from xinyong.web import csrf
@@ -27,6 +29,7 @@ from xinyong.web.pages import language, render
 
 router = APIRouter(include_in_schema=False)
 CHINA = timezone(timedelta(hours=8))
+LOGINS_PER_MINUTE, LOGIN_BURST = 10, 5
 
 
 def _message(request: Request, err: XinyongError) -> str:
@@ -36,6 +39,18 @@ def _message(request: Request, err: XinyongError) -> str:
 
 def _problems(err: XinyongError, lang: str) -> list[str]:
     return [(p.message_zh if lang == "zh" and p.message_zh else p.message) for p in err.problems]
+
+
+def _throttle(request: Request, p: Platform) -> None:
+    """Logins and identity checks: at most 10 a minute per client (bursts of 5), against guessing
+    passwords or probing who is registered; off when the public rate limit is off (0)."""
+    limiter = getattr(request.app.state, "login_limiter", None)
+    if limiter is None:
+        limiter = RateLimiter(LOGINS_PER_MINUTE if p.settings.rate_limit_per_minute > 0 else 0, LOGIN_BURST)
+        request.app.state.login_limiter = limiter
+    verdict = limiter.check(client_id(request), time.monotonic())
+    if not verdict.allowed:
+        raise RateLimited(verdict.retry_after)
 
 
 def _role_refusal(err: XinyongError) -> bool:
@@ -67,6 +82,7 @@ def login_page(request: Request) -> HTMLResponse:
 def login(
     request: Request, username: str = Form(...), password: str = Form(...), p: Platform = Depends(platform)
 ) -> Response:
+    _throttle(request, p)
     try:
         user = accounts.authenticate_password(p.store, username, password)
     except NotPermitted as e:
@@ -98,6 +114,7 @@ def register(
     evidence: str = Form(""),
     p: Platform = Depends(platform),
 ) -> Response:
+    _throttle(request, p)
     claim = identity.IdentityClaim(name, id_number, agent_id_number, evidence)
     try:
         user = accounts.register_subject(
