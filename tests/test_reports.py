@@ -432,3 +432,38 @@ def test_pdf_render_without_a_store_is_a4_and_carries_the_qr_code() -> None:
         content.Report("XY20261128-ABCDEFGHJK", datetime(2026, 11, 28, tzinfo=UTC), "http://x/v", body)
     )
     assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in data and b"STSong-Light" in data
+
+
+def test_personal_report_for_a_party_holding_the_individuals_authorization(city: Platform) -> None:
+    from xinyong.services import authorizations
+    from xinyong.store.tables import query_log
+
+    person = sid(city, PERSON_ID)
+    bank = Actor(role=Role.RELYING_PARTY, unit="bank-1", user="loan-officer")
+    with pytest.raises(NotPermitted):
+        svc.request(city, bank, person, "bank_loan")
+    today = city.today()
+    authorizations.grant(
+        city.store,
+        city.catalog,
+        Actor(role=Role.SUBJECT, subject_id=person),
+        subject_id=person,
+        grantee="bank-1",
+        purpose="bank_loan",
+        scope=["*"],
+        expires_on=today + timedelta(days=30),
+        proof="signed consent form 7",
+        today=today,
+    )
+    with pytest.raises(NotPermitted):  # authorized for a loan, not for bidding
+        svc.request(city, bank, person, "bidding")
+    issued = svc.request(city, bank, person, "bank_loan")
+    assert issued.report.body.personal and issued.report.body.subject.name == "张三"
+    assert svc.download(city, bank, issued.number) == issued.pdf
+    with city.store.read() as conn:
+        logged = conn.execute(
+            select(query_log.c.kind, query_log.c.querier_unit, query_log.c.purpose, query_log.c.proof).where(
+                query_log.c.object_id == issued.number
+            )
+        ).all()
+    assert [tuple(r) for r in logged] == [("report", "bank-1", "bank_loan", "signed consent form 7")] * 2

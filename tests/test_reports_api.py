@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from access_helpers import form_token
 from fastapi.testclient import TestClient
 from ingest_helpers import HUAWEI, PERSON_ID
 from sqlalchemy import func, select
@@ -80,7 +81,9 @@ def test_portal_request_view_and_verify_pages(client: TestClient, city: Platform
     huawei = sid(city, HUAWEI)
     form = client.get(f"/reports/request?subject_id={huawei}")
     assert form.status_code == 200 and "报告用途" in form.text and "尽职调查" in form.text
-    page = client.post("/reports/request", data={"subject_id": huawei, "purpose": "bidding"})
+    token = form_token(client, f"/reports/request?subject_id={huawei}")
+    data = {"subject_id": huawei, "purpose": "bidding", "csrf_token": token}
+    page = client.post("/reports/request", data=data)
     assert page.status_code == 200 and "公共信用信息报告" in page.text and "深建罚〔2025〕1号" in page.text
     assert "深建罚〔2025〕2号" not in page.text  # the expired penalty
     found = re.search(r'href="/reports/(XY[0-9]{8}-[A-Z0-9]{10})\.pdf"', page.text)
@@ -91,9 +94,13 @@ def test_portal_request_view_and_verify_pages(client: TestClient, city: Platform
     english = client.get(f"/reports/verify?number={number}&lang=en")
     assert "genuine, and its content is still current" in english.text
     pdf = client.get(f"/reports/{number}.pdf").content
-    upload = client.post("/reports/verify?lang=zh", files={"file": ("r.pdf", pdf[:-30], "application/pdf")})
+    upload = client.post(
+        "/reports/verify?lang=zh",
+        files={"file": ("r.pdf", pdf[:-30], "application/pdf")},
+        data={"csrf_token": form_token(client, "/reports/verify")},
+    )
     assert "没有本平台的报告签名" in upload.text or "签名信息格式错误" in upload.text
-    missing = client.post("/reports/request?lang=zh", data={"subject_id": huawei})
+    missing = client.post("/reports/request?lang=zh", data={"subject_id": huawei, "csrf_token": token})
     assert missing.status_code == 422 and "请选择报告用途" in missing.text
 
 

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from xinyong.cli_access import accounts_app
 from xinyong.cli_audit import audit_app
 from xinyong.cli_reports import reports_app
 from xinyong.errors import XinyongError
@@ -34,6 +35,7 @@ app.add_typer(audit_app, name="audit")
 units_app = typer.Typer(help="Source units (信息提供单位) and their API keys.", no_args_is_help=True)
 app.add_typer(units_app, name="units")
 app.add_typer(reports_app, name="reports")
+app.add_typer(accounts_app, name="accounts")
 
 console = Console()
 err_console = Console(stderr=True)

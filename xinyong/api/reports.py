@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from xinyong.api.deps import actor, operator, platform, rate_limited
+from xinyong.api.deps import actor, platform, rate_limited
 from xinyong.domain.actor import Actor
 from xinyong.errors import InvalidInput
 from xinyong.services import reports as svc
@@ -55,14 +55,14 @@ def request_report(
 
 
 @router.get("/statistics", summary="Reports by purpose, subject kind and month 报告统计")
-def statistics(who: Actor = Depends(operator), p: Platform = Depends(platform)) -> dict[str, Any]:
+def statistics(who: Actor = Depends(actor), p: Platform = Depends(platform)) -> dict[str, Any]:
     return dataclasses.asdict(svc.statistics(p, who))
 
 
 @router.get(
     "/statistics.csv", summary="Report statistics as CSV 报告统计下载", response_class=PlainTextResponse
 )
-def statistics_csv(who: Actor = Depends(operator), p: Platform = Depends(platform)) -> Response:
+def statistics_csv(who: Actor = Depends(actor), p: Platform = Depends(platform)) -> Response:
     return Response(
         svc.statistics(p, who).csv(),
         media_type="text/csv; charset=utf-8",

@@ -21,6 +21,7 @@ from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role, SubjectKind
 from xinyong.errors import InvalidInput, NotFound, NotPermitted
 from xinyong.search import index as search_index
+from xinyong.services import authorizations, querylog
 from xinyong.store import Store
 from xinyong.store.tables import records, source_units, subject_names, subjects
 
@@ -42,12 +43,12 @@ def china_today() -> date:
     return datetime.now(timezone(timedelta(hours=8))).date()
 
 
-def viewer_for(actor: Actor, subject_id: str) -> disclosure.Viewer:
+def viewer_for(actor: Actor, subject_id: str, authorized: bool = False) -> disclosure.Viewer:
     return disclosure.Viewer(
         role=actor.role,
         unit=actor.unit,
         is_subject=bool(actor.subject_id) and actor.subject_id == subject_id,
-        authorized=False,
+        authorized=authorized,  # holds the subject's authorization covering the record (授权查询)
         purpose=actor.purpose,
     )
 
@@ -194,8 +195,13 @@ class Check:
             ).all()
             names = self._names(conn, subject_id)
         kind = SubjectKind(subject.kind)
+        auth = authorizations.for_read(self.store, actor, subject_id, kind, today)
         viewer = viewer_for(actor, subject_id)
-        views = [self._view(r, kind, viewer, today) for r in rows]
+        granted = viewer_for(actor, subject_id, authorized=True)
+        views = [
+            self._view(r, kind, granted if auth and auth.covers_item(r.item_code) else viewer, today)
+            for r in rows
+        ]
         hidden_value = disclosure.Visibility.HIDDEN.value
         seen = [v for v in views if v.visibility != hidden_value]
         if viewer.is_subject:  # the subject sees everything; split what others see from what they do not
@@ -213,6 +219,7 @@ class Check:
                 subject_id
             )  # an individual with nothing public is not shown to the public at all
         public_person = kind is SubjectKind.INDIVIDUAL and not viewer.is_subject and actor.role is Role.PUBLIC
+        querylog.record_if_needed(self.store, actor, subject_id, "profile", authorization=auth)
         return Profile(
             subject_id=subject_id,
             kind=kind.value,
@@ -249,14 +256,18 @@ class Check:
             )
         if row is None or subject is None:
             raise NotFound(f"no record {record_id!r}", message_zh="没有该条信用信息", rule="check.record")
-        view = self._view(
-            row, SubjectKind(subject.kind), viewer_for(actor, row.subject_id), today, detail=True
-        )
+        kind = SubjectKind(subject.kind)
+        auth = authorizations.for_read(self.store, actor, row.subject_id, kind, today)
+        covered = bool(auth and auth.covers_item(row.item_code))
+        view = self._view(row, kind, viewer_for(actor, row.subject_id, covered), today, detail=True)
         if (
             view.visibility == disclosure.Visibility.HIDDEN.value
             and not viewer_for(actor, row.subject_id).is_subject
         ):
             raise NotFound(f"no record {record_id!r}", message_zh="没有该条信用信息", rule="check.record")
+        querylog.record_if_needed(
+            self.store, actor, row.subject_id, "record", object_id=record_id, authorization=auth
+        )
         return view
 
     def _view(

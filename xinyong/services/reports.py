@@ -19,18 +19,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from xinyong import ids
 from xinyong.audit.keys import KeyStore
 from xinyong.domain import disclosure
+from xinyong.domain.accounts import logs_query
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Purpose, Role, SubjectKind
 from xinyong.domain.permissions import require
 from xinyong.errors import InvalidInput, NotFound, NotPermitted, Problem
 from xinyong.reports import content, pdf, signing
 from xinyong.reports.content import NO_LISTS, Assembly, ListSource, Report, Requester
-from xinyong.services import events
+from xinyong.services import authorizations, events, querylog
 from xinyong.services.platform import Platform
 from xinyong.store import Store
 from xinyong.store.tables import reports, subjects
@@ -53,10 +54,15 @@ _STAFF = frozenset({Role.OPERATOR, Role.AUDITOR, Role.SYSTEM})
 def may_read_personal(store: Store, actor: Actor, subject_id: str, today: date) -> bool:
     """Whether ``actor`` may have a personal report on the individual ``subject_id`` (个人信用报告).
 
-    The one place that decides it: today only the individual themselves. Parties holding the individual's
-    authorization (授权查询) are added here when the authorization service lands (access-control issue).
+    The one place that decides it: the individual themselves, or a relying party holding the individual's
+    current authorization (授权查询) for the purpose it states.
     """
-    return actor.role is Role.SUBJECT and bool(actor.subject_id) and actor.subject_id == subject_id
+    if actor.role is Role.SUBJECT:
+        return bool(actor.subject_id) and actor.subject_id == subject_id
+    if actor.role is not Role.RELYING_PARTY or actor.purpose is None:
+        return False
+    with store.read() as conn:
+        return authorizations.current(conn, actor, subject_id, today) is not None
 
 
 def parse_purpose(value: str | Purpose | None) -> Purpose:
@@ -142,7 +148,8 @@ def _requester(store: Store, actor: Actor, subject_id: str, purpose: Purpose, to
     if kind is None:
         raise NotFound(f"no subject {subject_id!r}", message_zh="没有找到该信用主体", rule="reports.subject")
     is_subject = actor.role is Role.SUBJECT and actor.subject_id == subject_id
-    if kind == SubjectKind.INDIVIDUAL.value and not may_read_personal(store, actor, subject_id, today):
+    stating = actor.with_purpose(purpose)
+    if kind == SubjectKind.INDIVIDUAL.value and not may_read_personal(store, stating, subject_id, today):
         raise _personal_refused({"subject_id": subject_id})
     authorized = kind == SubjectKind.INDIVIDUAL.value and not is_subject
     return Requester(actor.with_purpose(purpose), purpose, is_subject, authorized)
@@ -191,6 +198,15 @@ def _store(store: Store, requester: Requester, report: Report, signed: signing.S
     with store.write() as conn:
         conn.execute(insert(reports).values(**row))
         events.append(conn, a, "report:issue", "report", report.number, payload, subject_id=body.subject.id)
+        _log_query(conn, a, body.subject.id, report.number, body.as_of)
+
+
+def _log_query(conn: Connection, actor: Actor, subject_id: str, number: str, today: date) -> None:
+    """A report is a non-public read for everyone but the public and the subject: into the query log
+    (查询记录), with the authorization it rests on."""
+    if logs_query(actor, subject_id):
+        auth = authorizations.current(conn, actor, subject_id, today)
+        querylog.record_in(conn, actor, subject_id, "report", object_id=number, authorization=auth)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -203,10 +219,12 @@ def download(platform: Platform, actor: Actor, number: str) -> bytes:
     require(actor, "reports.request")
     row = _row(platform.store, number)
     personal = row.subject_kind == SubjectKind.INDIVIDUAL.value and actor.role not in _STAFF
-    if personal and not may_read_personal(platform.store, actor, row.subject_id, platform.today()):
+    stating = actor.with_purpose(Purpose(row.purpose))
+    if personal and not may_read_personal(platform.store, stating, row.subject_id, platform.today()):
         raise _personal_refused({"report": number})
     with platform.store.write() as conn:  # a read of a stored report: logged like the request
         events.append(conn, actor, "report:download", "report", row.number, {}, subject_id=row.subject_id)
+        _log_query(conn, stating, row.subject_id, row.number, platform.today())
     return bytes(row.pdf)
 
 

@@ -181,6 +181,12 @@ events = Table(
     Column("document_number", String(100), nullable=True),
     Column("payload", Json, nullable=False),
     Column("payload_hash", String(64), nullable=False),
+    Column(
+        "payload_salt",
+        String(32),
+        nullable=True,
+        comment="hex of 16 random bytes: payload_hash = SHA-256(salt || payload); erased with it",
+    ),
 )
 Index("ix_events_object", events.c.object_type, events.c.object_id)
 
@@ -254,4 +260,80 @@ reports = Table(
     Column("signature", LargeBinary, nullable=False, comment="Ed25519 over xinyong-report/v1 bytes"),
     Column("items", Json, nullable=False, comment="[[ref, fingerprint], …] of every item in the report"),
     Column("pdf", LargeBinary, nullable=False, comment="the signed PDF as issued"),
+)
+
+
+# Access control (xinyong.services.accounts, authorizations, querylog): accounts, their API keys and
+# portal sessions, the subjects' authorizations of third parties (授权) and the query log (查询记录).
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False, comment="argon2id (argon2-cffi)"),
+    Column("role", String(32), nullable=False, comment="current role; grants are events (user:role_granted)"),
+    Column("unit", String(64), nullable=False, default="", comment="source unit or relying party code"),
+    Column("subject_id", String(24), nullable=True, comment="for a data subject: the verified subject"),
+    Column("purposes", Json, nullable=True, comment="a relying party's declared purposes (查询用途)"),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(16), primary_key=True, comment="the key's public part, shown in listings"),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("key_hash", String(64), nullable=False, comment="SHA-256 of the whole key (256 random bits)"),
+    Column("label", String(200), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True, comment="SHA-256 of the session cookie"),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+)
+
+authorizations = Table(
+    "authorizations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subject_id", ForeignKey("subjects.id"), nullable=False, index=True),
+    Column("grantee", String(64), nullable=False, comment="the third party's code (Actor.unit)"),
+    Column("purpose", String(32), nullable=False),
+    Column("scope", Json, nullable=False, comment='catalog item codes, or ["*"]'),
+    Column("valid_from", Date, nullable=False),
+    Column("expires_on", Date, nullable=False),
+    Column("proof", String(500), nullable=False, comment="where the consent is documented"),
+    Column("granted_by", String(200), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_by", String(200), nullable=True),
+)
+Index("ix_authorizations_grantee_subject_id", authorizations.c.grantee, authorizations.c.subject_id)
+
+query_log = Table(
+    "query_log",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(32), nullable=False, comment="profile, record, report, screening, export"),
+    Column("subject_id", String(24), nullable=False, index=True),
+    Column("object_id", String(100), nullable=False, default=""),
+    Column("querier_role", String(32), nullable=False),
+    Column("querier_user", String(200), nullable=False),
+    Column("querier_unit", String(64), nullable=False),
+    Column("purpose", String(32), nullable=True),
+    Column("authorization_id", String(32), nullable=True),
+    Column("authorizer", String(200), nullable=True, comment="who granted the authorization"),
+    Column("proof", String(500), nullable=True),
+    Column("event_seq", BigInteger, nullable=False, comment="events.seq of the query's audit event"),
+    Column("retain_until", Date, nullable=False, comment="kept at least five years"),
 )

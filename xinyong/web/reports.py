@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from xinyong.api.deps import actor, operator, platform, rate_limited
+from xinyong.api.deps import actor, platform, rate_limited
 from xinyong.domain.actor import Actor
 from xinyong.errors import XinyongError
 from xinyong.reports.pdf import PURPOSES
@@ -132,7 +132,7 @@ def chart(title: str, counts: list[tuple[str, int]], names: dict[str, str]) -> C
 
 @router.get("/operator/reports", response_class=HTMLResponse)
 def statistics_page(
-    request: Request, who: Actor = Depends(operator), p: Platform = Depends(platform)
+    request: Request, who: Actor = Depends(actor), p: Platform = Depends(platform)
 ) -> Response:
     stats = svc.statistics(p, who)
     names = _names(request)
@@ -146,6 +146,6 @@ def statistics_page(
 
 
 @router.get("/operator/reports.csv")
-def statistics_csv(who: Actor = Depends(operator), p: Platform = Depends(platform)) -> Response:
+def statistics_csv(who: Actor = Depends(actor), p: Platform = Depends(platform)) -> Response:
     headers = {"Content-Disposition": 'attachment; filename="report-statistics.csv"'}
     return Response(svc.statistics(p, who).csv(), media_type="text/csv; charset=utf-8", headers=headers)
