@@ -16,12 +16,14 @@ from xinyong.api import catalog as catalog_api
 from xinyong.api import check as check_api
 from xinyong.api import errors
 from xinyong.api import ingest as ingest_api
+from xinyong.api import remedies as remedies_api
 from xinyong.api.deps import platform
 from xinyong.domain.ratelimit import RateLimiter
 from xinyong.services.platform import Platform
 from xinyong.settings import PACKAGE_DIR, Settings
 from xinyong.web import operator as operator_pages
 from xinyong.web import pages
+from xinyong.web import remedies as remedy_pages
 
 DESCRIPTION = """\
 xinyong (信用) public credit information platform. Public credit information queries are free
@@ -53,6 +55,8 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
     app.include_router(audit_api.well_known)
     app.include_router(pages.router)
     app.include_router(operator_pages.router)
+    app.include_router(remedies_api.router)
+    app.include_router(remedy_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and store check")
