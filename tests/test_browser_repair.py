@@ -132,6 +132,7 @@ def test_company_repairs_a_penalty_in_chromium(server: tuple[str, str, str]) -> 
         body = public.inner_text("body")
         assert DOCUMENT not in body and "深建罚〔2025〕2号" in body  # the other penalty is still public
         public.screenshot(path=str(ARTIFACTS / "repair-4-public-profile.png"), full_page=True)
-        company.goto(f"{base}/records/{record_id}?lang=zh")
+        company.goto(f"{base}/remedies/records/{record_id}?lang=zh")
         assert "已信用修复" in company.inner_text("body")  # the fact stays in the subject's own history
+        company.screenshot(path=str(ARTIFACTS / "repair-5-subject-history.png"), full_page=True)
         browser.close()
