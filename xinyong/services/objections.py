@@ -274,19 +274,16 @@ def marks_for(conn: Connection, record_ids: Sequence[str]) -> dict[str, dict[str
     ids = list(record_ids)
     if not ids:
         return out
-    for case in rs.load_cases(conn, target_ids=ids):
-        if case.target_kind != "record":
-            continue
-        facts = out.setdefault(case.target_id, {})
-        if case.kind == KIND and case.open:
+    for r in rs.remedies_of(conn, "record", ids):
+        facts = out.setdefault(r.target_id, {})
+        if r.source == "mark":
+            facts["under_review"] = r.code == MARK_UNDER_REVIEW  # 行政复议或者诉讼中
+        elif r.code == KIND and r.state not in rs.CLOSED_STATES:
             facts["under_objection"] = True
-        elif case.kind == KIND and case.last.outcome in ("publicity_stopped",):
-            facts["stopped_on"] = case.last.on_date
-        elif case.kind == "repair" and case.state == "approved":
-            facts["repaired_on"] = case.last.on_date
-    for record_id, marks in rs.active_marks(conn, "record", ids).items():
-        if MARK_UNDER_REVIEW in marks:
-            out.setdefault(record_id, {})["under_review"] = True
+        elif r.code == KIND and r.outcome == rules.Outcome.PUBLICITY_STOPPED:
+            facts["stopped_on"] = r.on_date
+        elif r.code == "repair" and r.state == "approved":
+            facts["repaired_on"] = r.on_date
     return {k: v for k, v in out.items() if v}
 
 

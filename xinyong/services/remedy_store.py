@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, String, bindparam, cast, func, insert, literal, null, select, union_all
 
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role
@@ -338,6 +338,72 @@ def open_case_for(conn: Connection, kind: str, target_kind: str, target_id: str)
     return next((c for c in _cases(conn, rows) if c.open), None)
 
 
+_PRIOR = remedy_steps.alias("prior")
+_LAST_STEP = (
+    select(func.max(_PRIOR.c.id)).where(_PRIOR.c.case_id == remedy_cases.c.id).correlate(remedy_cases)
+).scalar_subquery()
+# Built once: the check runs it for every profile (statement construction would cost more than the query).
+_LATEST = (
+    select(
+        literal("case").label("source"),
+        remedy_cases.c.kind.label("code"),
+        remedy_cases.c.target_id,
+        remedy_steps.c.state,
+        remedy_steps.c.outcome,
+        remedy_steps.c.on_date,
+    )
+    .select_from(remedy_cases)
+    .join(remedy_steps, remedy_steps.c.case_id == remedy_cases.c.id)
+    .where(
+        remedy_cases.c.target_kind == bindparam("kind"),
+        remedy_cases.c.target_id.in_(bindparam("ids", expanding=True)),
+        remedy_steps.c.id == _LAST_STEP,
+    )
+)
+_LATEST_MARKS = (
+    select(
+        literal("mark").label("source"),
+        remedy_marks.c.mark.label("code"),
+        remedy_marks.c.target_id,
+        cast(null(), String(24)).label("state"),
+        cast(null(), String(32)).label("outcome"),
+        remedy_marks.c.on_date,
+    )
+    .where(
+        remedy_marks.c.id.in_(
+            select(func.max(remedy_marks.c.id))
+            .where(
+                remedy_marks.c.target_kind == bindparam("kind"),
+                remedy_marks.c.target_id.in_(bindparam("ids", expanding=True)),
+            )
+            .group_by(remedy_marks.c.target_id, remedy_marks.c.mark)
+        )
+    )
+    .where(remedy_marks.c.active.is_(True))
+)
+_REMEDIES = union_all(_LATEST, _LATEST_MARKS)
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """What the remedies say about one target: a case with its last step, or an active mark."""
+
+    source: str  # case | mark
+    code: str  # the case kind (objection, repair) or the mark (under_review)
+    target_id: str
+    state: str | None
+    outcome: str | None
+    on_date: date
+
+
+def remedies_of(conn: Connection, target_kind: str, target_ids: Sequence[str]) -> list[Remedy]:
+    """Every case about these targets with its last step, and their active marks: one query per 500."""
+    out: list[Remedy] = []
+    for chunk in _chunks(list(target_ids), 500):
+        out.extend(Remedy(*r) for r in conn.execute(_REMEDIES, {"kind": target_kind, "ids": list(chunk)}))
+    return out
+
+
 def add_mark(
     conn: Connection,
     actor: Actor,
@@ -374,21 +440,6 @@ def add_mark(
             reason=reason,
         )
     )
-
-
-def active_marks(conn: Connection, target_kind: str, target_ids: Sequence[str]) -> dict[str, set[str]]:
-    """{target id: marks set by the latest row of each mark} (e.g. under_review)."""
-    out: dict[str, set[str]] = {}
-    for chunk in _chunks(list(target_ids), 500):
-        latest = (
-            select(func.max(remedy_marks.c.id))
-            .where(remedy_marks.c.target_kind == target_kind, remedy_marks.c.target_id.in_(chunk))
-            .group_by(remedy_marks.c.target_id, remedy_marks.c.mark)
-        )
-        for r in conn.execute(select(remedy_marks).where(remedy_marks.c.id.in_(latest))):
-            if r.active:
-                out.setdefault(r.target_id, set()).add(r.mark)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
