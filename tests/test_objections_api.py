@@ -83,6 +83,19 @@ def test_repair_over_the_api_and_the_queue(
         ],
     )
     assert ok.status_code == 200, ok.text
+    case = ok.json()
+    proof = next(f for f in case["files"] if f["role"] == "proof")
+    url = f"/api/v1/remedies/cases/{case['id']}/files/{proof['sha256']}"
+    who.actor = HOUSING_STAFF  # the deciding unit reads the materials
+    got = c.get(url)
+    assert (
+        got.status_code == 200
+        and got.content == b"paid"
+        and "attachment" in got.headers["content-disposition"]
+    )
+    assert c.get(url.replace(proof["sha256"], "0" * 64)).status_code == 404
+    who.actor = Actor.public()
+    assert c.get(url).status_code == 403
     who.actor = OPERATOR
     queue = c.get("/api/v1/remedies/queue").json()
     assert [q["id"] for q in queue["cases"]] == [ok.json()["id"]] and queue["cases"][0][

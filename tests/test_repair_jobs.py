@@ -69,3 +69,30 @@ def test_deadline_in_a_year_without_schedule_is_flagged(platform: Platform, ids:
 def test_only_the_system_or_operators_run_it(platform: Platform, ids: dict[str, str]) -> None:
     with pytest.raises(NotPermitted):
         remedy_jobs.run(platform, date(2026, 12, 1), actor=huawei(platform))
+
+
+def test_senders_chosen_by_settings(tmp_path: Path) -> None:
+    from xinyong.errors import ConfigurationError
+    from xinyong.services.notify import FileSender, LogSender, Notice, sender_for
+    from xinyong.settings import Settings
+
+    assert isinstance(sender_for(Settings(data_dir=tmp_path)), LogSender)
+    file_sender = sender_for(Settings(data_dir=tmp_path, notify_sender="file"))
+    assert isinstance(file_sender, FileSender)
+    file_sender.send(Notice("operators", "overdue", "OBJ-1", "已超过办理期限", "Overdue"))
+    assert '"已超过办理期限"' in (tmp_path / "notices.jsonl").read_text(encoding="utf-8")
+    with pytest.raises(ConfigurationError) as exc:
+        sender_for(Settings(data_dir=tmp_path, notify_sender="smtp"))
+    assert exc.value.rule == "settings.smtp_host"
+    with pytest.raises(ConfigurationError):
+        sender_for(Settings(data_dir=tmp_path, notify_sender="pigeon"))
+
+
+def test_marks_for_list_entries_use_the_same_facts(platform: Platform, ids: dict[str, str]) -> None:
+    case = objections.file(platform, huawei(platform), "record", ids["huawei"], "unlawful", "x", [EVIDENCE])
+    with platform.store.read() as conn:
+        assert objections.target_marks(conn, "record", [ids["huawei"]]) == {
+            ids["huawei"]: {"under_objection": True}
+        }
+        assert objections.target_marks(conn, "list_entry", [ids["huawei"]]) == {}
+    assert case.open

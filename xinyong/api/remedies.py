@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from xinyong.api import deps
@@ -236,6 +237,14 @@ def get_case(
     case_id: str, actor: Actor = Depends(remedy_actor), p: Platform = Depends(deps.platform)
 ) -> dict[str, Any]:
     return case_body(objections.get(p, actor, case_id), p.today())
+
+
+@router.get("/remedies/cases/{case_id}/files/{sha256}", summary="A case's file, by its SHA-256 材料")
+def get_file(
+    case_id: str, sha256: str, actor: Actor = Depends(remedy_actor), p: Platform = Depends(deps.platform)
+) -> FileResponse:
+    stored, path = objections.open_file(p, actor, case_id, sha256)
+    return FileResponse(path, filename=stored.filename, media_type="application/octet-stream")
 
 
 @router.get("/remedies/queue", summary="Open cases and deadlines, overdue first 办理队列")

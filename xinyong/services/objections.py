@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -19,7 +20,7 @@ from xinyong.domain.disclosure import MARK_UNDER_REVIEW
 from xinyong.domain.enums import Role
 from xinyong.domain.permissions import require
 from xinyong.domain.workdays import Deadline
-from xinyong.errors import Conflict, InvalidInput, ProcedureError
+from xinyong.errors import Conflict, InvalidInput, NotFound, ProcedureError
 from xinyong.services import remedy_store as rs
 from xinyong.services import remedy_targets as targets
 from xinyong.services.platform import Platform
@@ -269,12 +270,18 @@ def mark_review(
 
 def marks_for(conn: Connection, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Disclosure facts from the remedies for each record: under_objection, under_review, repaired_on,
-    stopped_on. Only records with something to say are in the result."""
+    stopped_on (keyword arguments of ``RecordFacts``). Only records with something to say are in the
+    result. The check calls it for every profile and record page."""
+    return target_marks(conn, "record", record_ids)
+
+
+def target_marks(conn: Connection, target_kind: str, target_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The same facts for any kind of target; the lists service calls it with ``"list_entry"``."""
     out: dict[str, dict[str, Any]] = {}
-    ids = list(record_ids)
+    ids = list(target_ids)
     if not ids:
         return out
-    for r in rs.remedies_of(conn, "record", ids):
+    for r in rs.remedies_of(conn, target_kind, ids):
         facts = out.setdefault(r.target_id, {})
         if r.source == "mark":
             facts["under_review"] = r.code == MARK_UNDER_REVIEW  # 行政复议或者诉讼中
@@ -297,6 +304,16 @@ def get(platform: Platform, actor: Actor, case_id: str) -> rs.Case:
     if actor.role is Role.SOURCE_UNIT:
         rs.own_unit(actor, case)
     return case
+
+
+def open_file(platform: Platform, actor: Actor, case_id: str, sha256: str) -> tuple[rs.StoredFile, Path]:
+    """A file of a case (for the subject, the deciding unit and the platform's staff), by its hash."""
+    case = get(platform, actor, case_id)
+    stored = next((f for f in case.files if f.sha256 == sha256), None)
+    path = rs.file_path(platform.settings.data_dir, sha256)
+    if stored is None or not path.exists():
+        raise NotFound(f"no file {sha256} in case {case_id}", message_zh="没有该材料", rule="remedy.file")
+    return stored, path
 
 
 # ---------------------------------------------------------------------------------------------
