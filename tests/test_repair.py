@@ -148,12 +148,15 @@ def test_approval_removes_a_list_entry(
         subject.subject_id,
         "sz_housing",
         "wage_arrears_list",
-        "penalty_publicity",
+        "list_period",
         Tier.SERIOUS,
         date(2025, 1, 5),
+        tags=("wage_arrears_list",),
     )
     fake = FakeLists(entry)
     monkeypatch.setattr(remedy_targets, "_lists", fake)
+    _, result = repair.eligibility(platform, subject, "list_entry", "E9")
+    assert result.regime.code == "list_rules" and result.earliest == date(2026, 1, 6)  # type: ignore[union-attr]
     case = repair.apply(platform, subject, "list_entry", "E9", [PROOF, COMMITMENT])
     repair.decide(platform, HOUSING_STAFF, case.id, approve=True)
     assert fake.removed == [("E9", TODAY, "sz_housing")]

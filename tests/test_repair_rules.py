@@ -37,7 +37,8 @@ def test_regime_follows_the_application_date() -> None:
     assert regime_for("penalty_publicity", date(2026, 3, 31)).code == "ndrc_order_58"  # type: ignore[union-attr]
     assert regime_for("penalty_publicity", date(2026, 4, 1)).code == "ndrc_order_36"  # type: ignore[union-attr]
     assert regime_for("samr_penalty_publicity", date(2026, 4, 1)).code == "samr_repair_2021"  # type: ignore[union-attr]
-    assert regime_for("list_period", date(2026, 4, 1)) is None
+    assert regime_for("list_period", date(2026, 4, 1)).code == "list_rules"  # type: ignore[union-attr]
+    assert regime_for("no_such_family", date(2026, 4, 1)) is None
 
 
 def test_minimum_period_must_pass() -> None:
@@ -104,7 +105,7 @@ def test_after_the_maximum_period_nothing_needs_repair() -> None:
         (penalty(repaired_on=date(2026, 10, 1)), "already_repaired"),
         (penalty(open_case=True), "case_open"),
         (penalty(Tier.POSITIVE), "not_negative"),
-        (penalty(family="list_period"), "no_repair_regime"),
+        (penalty(family="integrity_honours"), "no_repair_regime"),
         (penalty(decided=None), "decision_date_missing"),
     ],
 )
@@ -133,3 +134,10 @@ def test_samr_no_early_stop_for_suspension_restriction_downgrade_revocation(cate
 def test_samr_serious_tier_is_not_repairable_by_rule_set() -> None:
     result = assess(samr(Tier.SERIOUS, restriction_period=Duration(months=12)), date(2026, 6, 1), CATALOG)
     assert not result.eligible and result.earliest is None
+
+
+def test_list_entry_periods_follow_the_list_tag() -> None:
+    court = penalty(Tier.SERIOUS, date(2026, 3, 1), family="list_period", tags=("court_dishonest_list",))
+    assert assess(court, date(2026, 3, 1), CATALOG).eligible  # deleted once performed, at any time
+    wages = penalty(Tier.SERIOUS, date(2026, 3, 1), family="list_period", tags=("wage_arrears_list",))
+    assert assess(wages, date(2027, 3, 1), CATALOG).earliest == date(2027, 3, 2)

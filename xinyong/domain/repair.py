@@ -99,6 +99,19 @@ REGIMES: tuple[Regime, ...] = (
         samr_conditions=True,
         basis="市场监督管理信用修复管理办法；市场监督管理行政处罚信息公示规定（总局令第45号）第十四条",
     ),
+    Regime(
+        "list_rules",
+        "名单移出规则（各名单管理办法；国家发展改革委令第58号、2025年第36号）",
+        "List removal rules (each list's own rules; NDRC Orders 58 and 36)",
+        # Periods per list tag from the list_period rule set (court list: deletion on performance;
+        # SAMR serious list, wage arrears: early removal after 1 year …).
+        "list_period",
+        date(2013, 10, 1),
+        None,
+        frozenset(),
+        verified=False,
+        basis="list_period rule set (catalog) — each list's own rules prevail over NDRC repair rules",
+    ),
 )
 
 
