@@ -151,7 +151,7 @@ def play(w: World, start: date, end: date) -> None:
     while day <= end:
         file_some(w, day)
         with w.platform.store.read() as conn:
-            open_cases = [c for c in remedy_store.load_cases(conn) if c.open]
+            open_cases = remedy_store.load_open_cases(conn)
         for case in open_cases:
             if w.plan.get((case.id, len(case.steps)), date.max) <= day:
                 act(w, case, day)

@@ -35,7 +35,7 @@ def queue(
     """Every case with its due date, overdue first, then by due date (operators, auditors)."""
     require(actor, "remedies.queue")
     with platform.store.read() as conn:
-        cases = rs.load_cases(conn)
+        cases = rs.load_open_cases(conn) if open_only else rs.load_cases(conn)
     return _rows(platform, cases, today or platform.today(), open_only)
 
 
@@ -43,7 +43,7 @@ def unit_inbox(platform: Platform, actor: Actor, today: date | None = None) -> l
     """Open cases a source unit must decide."""
     require(actor, "remedies.read")
     with platform.store.read() as conn:
-        cases = rs.load_cases(conn, unit_code=actor.unit or "-")
+        cases = rs.load_open_cases(conn, unit_code=actor.unit or "-")
     return [
         r for r in _rows(platform, cases, today or platform.today(), True) if r.responsible != "operators"
     ]

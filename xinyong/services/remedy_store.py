@@ -253,6 +253,19 @@ def load_case(conn: Connection, case_id: str) -> Case:
     return _cases(conn, [row])[0]
 
 
+def load_open_cases(conn: Connection, unit_code: str | None = None) -> list[Case]:
+    """Cases whose last step leaves them open, found in SQL (the history of closed cases grows)."""
+    q = (
+        select(remedy_cases)
+        .join(remedy_steps, remedy_steps.c.case_id == remedy_cases.c.id)
+        .where(remedy_steps.c.id == _LAST_STEP, remedy_steps.c.state.not_in(sorted(CLOSED_STATES)))
+        .order_by(remedy_cases.c.opened_on, remedy_cases.c.id)
+    )
+    if unit_code:
+        q = q.where(remedy_cases.c.unit_code == unit_code)
+    return _cases(conn, conn.execute(q).all())
+
+
 def load_cases(
     conn: Connection,
     *,
