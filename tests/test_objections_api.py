@@ -134,3 +134,19 @@ def test_portal_pages_for_subject_unit_and_operator(
     assert "Decide" in unit_page.text and "With the source unit" in unit_page.text
     inbox = c.get("/remedies/queue?lang=zh").text
     assert "待本单位处理的事项" in inbox and case_url.split("/")[-1].split("?")[0] in inbox
+
+
+def test_repair_feed_for_other_platforms(
+    client: tuple[TestClient, dict[str, str], type[Who]], platform: Platform
+) -> None:
+    from remedy_helpers import COMMITMENT, PROOF
+
+    from xinyong.services import repair
+
+    c, ids, _ = client
+    assert c.get("/api/v1/repairs/published").json() == {"items": [], "next": 0}
+    case = repair.apply(platform, huawei(platform), "record", ids["huawei"], [PROOF, COMMITMENT])
+    repair.decide(platform, HOUSING_STAFF, case.id, approve=True)
+    feed = c.get("/api/v1/repairs/published").json()  # public: no actor needed
+    assert [(i["target_id"], i["repaired_on"]) for i in feed["items"]] == [(ids["huawei"], "2026-11-28")]
+    assert c.get("/api/v1/repairs/published", params={"since": feed["next"]}).json()["items"] == []

@@ -206,6 +206,12 @@ def apply_repair(
     )
 
 
+@router.get("/repairs/published", summary="Feed of approved repairs for other platforms 修复结果共享")
+def published(since: int = 0, limit: int = 500, p: Platform = Depends(deps.platform)) -> dict[str, Any]:
+    items = repair.published(p, since, limit)
+    return {"items": items, "next": items[-1]["seq"] if items else since}
+
+
 @router.post("/repairs/{case_id}/extend", summary="Extend by 3 working days, once 延期")
 def extend_repair(
     case_id: str, body: ReasonBody, actor: Actor = Depends(remedy_actor), p: Platform = Depends(deps.platform)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from xinyong.domain import repair as rules
 from xinyong.domain.actor import Actor
@@ -27,6 +27,7 @@ from xinyong.services import events
 from xinyong.services import remedy_store as rs
 from xinyong.services import remedy_targets as targets
 from xinyong.services.platform import Platform
+from xinyong.store.tables import events as events_table
 
 KIND = "repair"
 SUBMITTED, FORWARDED, APPROVED, REJECTED = "submitted", "forwarded", "approved", "rejected"
@@ -288,6 +289,33 @@ def _publish(conn: Connection, actor: Actor, case: rs.Case, on: date) -> None:
         },
         subject_id=case.subject_id,
     )
+
+
+def published(platform: Platform, since: int = 0, limit: int = 500) -> list[dict[str, object]]:
+    """The repair events after sequence number ``since``, oldest first: the feed other platforms and
+    credit agencies follow to end publicity and sharing on their side (Order 36). Public: it names
+    the information (target kind and id) and the day, nothing personal."""
+    query = (
+        select(
+            events_table.c.seq, events_table.c.object_type, events_table.c.object_id, events_table.c.payload
+        )
+        .where(events_table.c.action == "repair:publish", events_table.c.seq > since)
+        .order_by(events_table.c.seq)
+        .limit(max(1, min(limit, 1000)))
+    )
+    with platform.store.read() as conn:
+        rows = conn.execute(query).all()
+    return [
+        {
+            "seq": r.seq,
+            "target_kind": r.object_type,
+            "target_id": r.object_id,
+            "repaired_on": r.payload["repaired_on"],
+            "terminate_publicity": True,
+            "stop_sharing": True,
+        }
+        for r in rows
+    ]
 
 
 def _forwarded(conn: Connection, case_id: str) -> rs.Case:
