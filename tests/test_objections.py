@@ -220,3 +220,23 @@ def test_objection_upheld_removes_the_list_entry(
     objections.verify(platform, OPERATOR, case.id, matches_source=True, note="match")
     objections.decide(platform, HOUSING_STAFF, case.id, "removed_from_list", "wages paid on 2026-01-02")
     assert fake.removed == [("E1", TODAY, "sz_housing")]
+
+
+@pytest.mark.parametrize("outcome", ["corrected", "supplemented"])
+def test_unit_corrects_or_supplements_and_the_mark_is_lifted(
+    platform: Platform, ids: dict[str, str], outcome: str
+) -> None:
+    case = file_one(platform, ids)
+    objections.verify(platform, OPERATOR, case.id, matches_source=True, note="match")
+    done = objections.decide(
+        platform,
+        HOUSING_STAFF,
+        case.id,
+        outcome,
+        "amount fixed in the resubmitted file",
+        document_number="深建更〔2026〕3号",
+    )
+    assert done.last.outcome == outcome and not done.open
+    view = public_view(platform, ids["huawei"])
+    assert view.marks == () and view.visibility == "shown"  # still published, now without the mark
+    assert platform.notifier.sent[-1].kind == "outcome"  # type: ignore[attr-defined]
