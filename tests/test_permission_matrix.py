@@ -122,6 +122,30 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/reports/statistics.csv"): "reports.statistics",
     ("GET", "/operator/reports"): "reports.statistics",
     ("GET", "/operator/reports.csv"): "reports.statistics",
+    # objections and credit repair
+    ("POST", "/api/v1/objections"): "objections.file",
+    ("POST", "/remedies/objections"): "objections.file",
+    ("POST", "/api/v1/objections/{case_id}/verify"): "objections.verify",
+    ("POST", "/remedies/cases/{case_id}/verify"): "objections.verify",
+    ("POST", "/api/v1/objections/{case_id}/extend"): "objections.decide",
+    ("POST", "/api/v1/objections/{case_id}/decide"): "objections.decide",
+    ("POST", "/api/v1/records/{record_id}/review-mark"): "remedies.mark_review",
+    ("GET", "/api/v1/repair/eligibility"): "repair.assess",
+    ("GET", "/remedies/records/{record_id}"): "check.read",  # the record's remedies, explained to all
+    ("POST", "/api/v1/repairs"): "repair.apply",
+    ("POST", "/remedies/repairs"): "repair.apply",
+    ("POST", "/api/v1/repairs/{case_id}/extend"): "repair.decide",
+    ("POST", "/api/v1/repairs/{case_id}/decide"): "repair.decide",
+    # the portal's case forms serve both kinds: the service checks objections.* or repair.* by the case
+    ("POST", "/remedies/cases/{case_id}/extend"): "remedies.read",
+    ("POST", "/remedies/cases/{case_id}/decide"): "remedies.read",
+    ("GET", "/api/v1/repairs/published"): "platform.public",
+    ("GET", "/api/v1/remedies/cases/{case_id}"): "remedies.read",
+    ("GET", "/api/v1/remedies/cases/{case_id}/files/{sha256}"): "remedies.read",
+    ("GET", "/remedies/cases/{case_id}"): "remedies.read",
+    ("GET", "/api/v1/remedies/queue"): "remedies.queue",
+    ("GET", "/remedies/queue"): "remedies.read",
+    ("POST", "/api/v1/remedies/jobs/run"): "remedies.jobs",
 }
 
 GRANT = {
@@ -154,6 +178,20 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/reports/request"): {"data": {"subject_id": "no-such-subject", "purpose": "bidding"}},
     ("POST", "/api/v1/reports/verify"): {"files": {"file": ("r.pdf", b"%PDF-1.4 not a report")}},
     ("POST", "/reports/verify"): {"files": {"file": ("r.pdf", b"%PDF-1.4 not a report")}},
+    ("POST", "/api/v1/objections"): {"data": {"target_id": "no-such-record", "grounds": "wrong"}},
+    ("POST", "/remedies/objections"): {"data": {"target_id": "no-such-record", "grounds": "wrong"}},
+    ("POST", "/api/v1/objections/{case_id}/verify"): {"json": {"matches_source": True, "note": "n"}},
+    ("POST", "/remedies/cases/{case_id}/verify"): {"data": {"matches_source": "yes"}},
+    ("POST", "/api/v1/objections/{case_id}/extend"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/objections/{case_id}/decide"): {"json": {"outcome": "rejected", "reason": "r"}},
+    ("POST", "/api/v1/records/{record_id}/review-mark"): {"json": {"active": True, "reason": "r"}},
+    ("GET", "/api/v1/repair/eligibility"): {"params": {"target_id": "no-such-record"}},
+    ("POST", "/api/v1/repairs"): {"data": {"target_id": "no-such-record"}},
+    ("POST", "/remedies/repairs"): {"data": {"target_id": "no-such-record"}},
+    ("POST", "/api/v1/repairs/{case_id}/extend"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/repairs/{case_id}/decide"): {"json": {"approve": False, "reason": "r"}},
+    ("POST", "/remedies/cases/{case_id}/extend"): {"data": {"reason": "r"}},
+    ("POST", "/remedies/cases/{case_id}/decide"): {"data": {"outcome": "rejected"}},
 }
 
 
@@ -229,6 +267,8 @@ def sample_params(town: Town, tmp_path: Path) -> dict[str, str]:
         "key_id": key.split("_")[1],
         "auth_id": found.id,
         "number": "XY20990101-NOSUCHONE1",
+        "case_id": "no-such-case",
+        "sha256": "0" * 64,
     }
 
 

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from xinyong.cli_access import accounts_app
 from xinyong.cli_audit import audit_app
+from xinyong.cli_remedies import remedies_app
 from xinyong.cli_reports import reports_app
 from xinyong.errors import XinyongError
 from xinyong.settings import Settings, describe
@@ -36,6 +37,7 @@ units_app = typer.Typer(help="Source units (信息提供单位) and their API ke
 app.add_typer(units_app, name="units")
 app.add_typer(reports_app, name="reports")
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(remedies_app, name="remedies")
 
 console = Console()
 err_console = Console(stderr=True)

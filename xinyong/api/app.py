@@ -18,6 +18,7 @@ from xinyong.api import check as check_api
 from xinyong.api import errors
 from xinyong.api import ingest as ingest_api
 from xinyong.api import me as me_api
+from xinyong.api import remedies as remedies_api
 from xinyong.api import reports as reports_api
 from xinyong.api.deps import platform
 from xinyong.domain.ratelimit import RateLimiter
@@ -26,6 +27,7 @@ from xinyong.settings import PACKAGE_DIR, Settings
 from xinyong.web import auth as auth_pages
 from xinyong.web import csrf, pages
 from xinyong.web import operator as operator_pages
+from xinyong.web import remedies as remedy_pages
 from xinyong.web import reports as report_pages
 
 DESCRIPTION = """\
@@ -64,6 +66,8 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
     app.include_router(auth_api.router)
     app.include_router(me_api.router)
     app.include_router(auth_pages.router)
+    app.include_router(remedies_api.router)
+    app.include_router(remedy_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and store check")

@@ -41,6 +41,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "subjects.authorized_read": frozenset({Role.RELYING_PARTY}),  # with the subject's authorization
     "querylog.read": frozenset({Role.SUBJECT, Role.OPERATOR, Role.AUDITOR}),
     "querylog.purge": frozenset({Role.OPERATOR, Role.SYSTEM}),
+    # remedies (issue 6): objections 异议, credit repair 信用修复; the reporting unit decides (谁认定、谁修复)
+    "objections.file": frozenset({Role.SUBJECT, Role.OPERATOR}),
+    "objections.verify": frozenset({Role.OPERATOR, Role.SYSTEM}),
+    "objections.decide": frozenset({Role.SOURCE_UNIT}),
+    "remedies.mark_review": frozenset({Role.SOURCE_UNIT}),
+    "repair.assess": frozenset({Role.SUBJECT, Role.SOURCE_UNIT, Role.OPERATOR, Role.SYSTEM}),
+    "repair.apply": frozenset({Role.SUBJECT, Role.OPERATOR}),
+    "repair.decide": frozenset({Role.SOURCE_UNIT}),
+    "remedies.read": frozenset({Role.SUBJECT, Role.SOURCE_UNIT, Role.OPERATOR, Role.AUDITOR, Role.SYSTEM}),
+    "remedies.queue": frozenset({Role.OPERATOR, Role.AUDITOR, Role.SYSTEM}),
+    "remedies.jobs": frozenset({Role.OPERATOR, Role.SYSTEM}),
 }
 
 NEEDS_PURPOSE: frozenset[str] = frozenset({"events.read", "subjects.authorized_read"})

@@ -21,7 +21,7 @@ from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role, SubjectKind
 from xinyong.errors import InvalidInput, NotFound, NotPermitted
 from xinyong.search import index as search_index
-from xinyong.services import authorizations, querylog
+from xinyong.services import authorizations, objections, querylog
 from xinyong.store import Store
 from xinyong.store.tables import records, source_units, subject_names, subjects
 
@@ -108,6 +108,7 @@ class Check:
         self.store, self.catalog, self.lang = store, catalog, lang
         self.today = today or china_today()
         self.units, self.unit_tags = self._units()
+        self.marks: dict[str, dict[str, Any]] = {}  # remedies: objection/review marks, repair (issue 6)
 
     def _units(self) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
         """Unit names in this language, and sector tags (e.g. fire safety) that select sector publicity
@@ -194,6 +195,7 @@ class Check:
                 .order_by(records.c.decision_date.desc())
             ).all()
             names = self._names(conn, subject_id)
+            self.marks = objections.marks_for(conn, [r.id for r in rows])
         kind = SubjectKind(subject.kind)
         auth = authorizations.for_read(self.store, actor, subject_id, kind, today)
         viewer = viewer_for(actor, subject_id)
@@ -254,6 +256,7 @@ class Check:
                 if row is None
                 else conn.execute(select(subjects.c.kind).where(subjects.c.id == row.subject_id)).first()
             )
+            self.marks = objections.marks_for(conn, [record_id])
         if row is None or subject is None:
             raise NotFound(f"no record {record_id!r}", message_zh="没有该条信用信息", rule="check.record")
         kind = SubjectKind(subject.kind)
@@ -315,6 +318,7 @@ class Check:
             penalty_categories=tuple(categories) if isinstance(categories, list) else (),
             status=row.status,
             tags=self.unit_tags.get(row.unit_code, ()),
+            **self.marks.get(row.id, {}),
         )
 
     def _label(self, schema: FieldSchema, code: str, value: Any) -> str:

@@ -337,3 +337,86 @@ query_log = Table(
     Column("event_seq", BigInteger, nullable=False, comment="events.seq of the query's audit event"),
     Column("retain_until", Date, nullable=False, comment="kept at least five years"),
 )
+
+
+# Remedies (issue 6): objections (异议) and credit repair (信用修复). Append-only: a case row is
+# written once; its life is the sequence of its steps; files are kept by SHA-256; marks are set and
+# lifted by new rows (xinyong.services.remedy_store).
+
+remedy_cases = Table(
+    "remedy_cases",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False, comment="objection (异议) or repair (信用修复)"),
+    Column("target_kind", String(16), nullable=False, comment="record or list_entry"),
+    Column("target_id", String(64), nullable=False),
+    Column("subject_id", String(24), nullable=False, index=True),
+    Column("unit_code", String(64), nullable=False, comment="the source unit that decides"),
+    Column("basis", String(64), nullable=False, comment="objection grounds or repair regime"),
+    Column("statement", Text, nullable=False),
+    Column("opened_on", Date, nullable=False, comment="business day the case was accepted"),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_by", String(200), nullable=False),
+    Column("detail", Json, nullable=False, comment="eligibility or grounds as explained at filing"),
+)
+Index("ix_remedy_cases_target", remedy_cases.c.target_kind, remedy_cases.c.target_id)
+
+remedy_steps = Table(
+    "remedy_steps",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("remedy_cases.id"), nullable=False, index=True),
+    Column("step", String(32), nullable=False, comment="accept, verify, forward, extend, decide …"),
+    Column("state", String(24), nullable=False, comment="the case's state after this step"),
+    Column("outcome", String(32), nullable=True),
+    Column("on_date", Date, nullable=False, comment="business day of the step"),
+    Column("due_on", Date, nullable=True, comment="deadline of the next step; null with due_unknown"),
+    Column("due_unknown", Integer, nullable=True, comment="year without an official schedule"),
+    Column("actor", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("document_number", String(100), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("event_seq", BigInteger, nullable=True, comment="events.seq of the audit event"),
+)
+
+remedy_files = Table(
+    "remedy_files",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("remedy_cases.id"), nullable=False, index=True),
+    Column("step_id", BigInteger, nullable=True),
+    Column("role", String(24), nullable=False, comment="evidence, proof, commitment, decision"),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False, comment="the file is stored under its hash"),
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+)
+
+remedy_marks = Table(
+    "remedy_marks",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("target_kind", String(16), nullable=False),
+    Column("target_id", String(64), nullable=False),
+    Column("mark", String(32), nullable=False, comment="under_review (行政复议或者诉讼中)"),
+    Column("active", Boolean, nullable=False, comment="true sets the mark, false lifts it"),
+    Column("on_date", Date, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("document_number", String(100), nullable=True),
+    Column("reason", Text, nullable=False),
+)
+Index("ix_remedy_marks_target", remedy_marks.c.target_kind, remedy_marks.c.target_id)
+
+remedy_notices = Table(
+    "remedy_notices",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("remedy_cases.id"), nullable=False, index=True),
+    Column("kind", String(24), nullable=False, comment="reminder, overdue, outcome, deadline_unknown"),
+    Column("recipient", String(100), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
