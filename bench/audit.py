@@ -31,10 +31,10 @@ The last line of output is the machine-readable ``RESULT ...`` line.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -96,6 +96,7 @@ def event_args(n: int, rng: random.Random) -> list[tuple[Actor, str, str, str, d
 def row_of(args: tuple[Actor, str, str, str, dict[str, Any], str]) -> dict[str, Any]:
     """The event row ``events.append`` stores for these arguments."""
     actor, action, object_type, object_id, payload, subject = args
+    salt = secrets.token_hex(16)
     return {
         "occurred_at": events.now(),
         "action": action,
@@ -108,7 +109,8 @@ def row_of(args: tuple[Actor, str, str, str, dict[str, Any], str]) -> dict[str, 
         "subject_id": subject,
         "document_number": None,
         "payload": payload,
-        "payload_hash": hashlib.sha256(events.canonical_json(payload)).hexdigest(),
+        "payload_hash": events.payload_digest(payload, salt),
+        "payload_salt": salt,
     }
 
 
@@ -194,8 +196,8 @@ def bulk_log(store: Store, n: int, chunk: int = 50_000) -> None:
         done = 0
         while done < n:
             batch = [next(rows) for _ in range(min(chunk, n - done))]
-            stored = ({**r, "occurred_at": f"{r['occurred_at']:%Y-%m-%d %H:%M:%S.%f}"} for r in batch)
-            bulk_insert(conn, events_table, columns, ([r[c] for c in columns] for r in stored))
+            # bulk_insert applies the columns' own conversions (the datetime as SQLite text, like appends)
+            bulk_insert(conn, events_table, columns, ([r[c] for c in columns] for r in batch))
             leaves = []
             for r in batch:
                 h = log.event_leaf_hash(r)

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from access_helpers import form_token
 from fastapi.testclient import TestClient
 from ingest_helpers import HOUSING, penalty, write_csv
 
@@ -98,12 +99,13 @@ def test_operator_pages_need_the_token(
     client: TestClient, platform: Platform, key: str, tmp_path: Path
 ) -> None:
     assert client.get("/operator/batches", headers={"accept": "text/html"}).status_code == 403
-    assert client.post("/operator/login", data={"token": "wrong"}).status_code == 403
+    token = form_token(client, "/operator")  # every portal form carries its CSRF token
+    assert client.post("/operator/login", data={"token": "wrong", "csrf_token": token}).status_code == 403
     path = write_csv(tmp_path / "p.csv", platform.catalog, [penalty(1, CF_XDR_LB="<b>x</b>")])
     body = client.post(
         "/api/v1/batches", files={"file": ("p.csv", path.read_bytes())}, headers={"x-api-key": key}
     ).json()
-    r = client.post("/operator/login", data={"token": TOKEN}, follow_redirects=True)
+    r = client.post("/operator/login", data={"token": TOKEN, "csrf_token": token}, follow_redirects=True)
     assert r.status_code == 200 and "p.csv" in r.text and "数据归集批次" in r.text
     page = client.get(f"/operator/batches/{body['batch']}")
     assert page.status_code == 200 and "field.enum" in page.text

@@ -372,7 +372,7 @@ def _raw_event(object_id: str, **overrides: Any) -> dict[str, Any]:
         "subject_id": None,
         "document_number": None,
         "payload": body,
-        "payload_hash": events.hashlib.sha256(events.canonical_json(body)).hexdigest(),
+        "payload_hash": events.payload_digest(body, None),  # unsalted, as before revision 0006
     }
     row.update(overrides)
     return row

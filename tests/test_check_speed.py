@@ -235,3 +235,17 @@ def test_a_shared_check_learns_of_a_new_unit(busy: Platform) -> None:
     views = [v for _, group in check.profile(Actor.public(), sid).groups for v in group]
     assert views and all(v.unit_name == name for v in views)
     assert check.units[HOUSING] == name
+
+
+def test_per_request_marks_of_a_shared_check_stay_in_their_thread(busy: Platform) -> None:
+    """A Check serves many requests at once (check_for): the remedy marks one request reads for its
+    records must not be seen by another request's thread."""
+    import threading
+
+    check = check_for(busy, "zh")
+    check.marks = {"r1": {"marks": ("under_objection",)}}
+    seen: list[dict[str, object]] = []
+    other = threading.Thread(target=lambda: seen.append(dict(check.marks)))
+    other.start()
+    other.join()
+    assert seen == [{}] and check.marks == {"r1": {"marks": ("under_objection",)}}

@@ -69,7 +69,10 @@ def test_event_append_records_actor_and_hash(store: Store) -> None:
     assert row.payload == {"a": "一", "b": 2}
     import hashlib
 
-    assert row.payload_hash == hashlib.sha256('{"a":"一","b":2}'.encode()).hexdigest()
+    salt = bytes.fromhex(row.payload_salt)  # a fresh secret salt per event, kept beside the payload
+    assert len(salt) == 16
+    assert row.payload_hash == hashlib.sha256(salt + '{"a":"一","b":2}'.encode()).hexdigest()
+    assert row.payload_hash != hashlib.sha256('{"a":"一","b":2}'.encode()).hexdigest()
 
 
 def test_write_rolls_back_on_error(store: Store) -> None:

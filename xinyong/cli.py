@@ -16,7 +16,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from xinyong.cli_access import accounts_app
 from xinyong.cli_audit import audit_app
+from xinyong.cli_remedies import remedies_app
+from xinyong.cli_reports import reports_app
 from xinyong.errors import XinyongError
 from xinyong.settings import Settings, describe
 
@@ -32,6 +35,9 @@ app.add_typer(ids_app, name="ids")
 app.add_typer(audit_app, name="audit")
 units_app = typer.Typer(help="Source units (信息提供单位) and their API keys.", no_args_is_help=True)
 app.add_typer(units_app, name="units")
+app.add_typer(reports_app, name="reports")
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(remedies_app, name="remedies")
 
 console = Console()
 err_console = Console(stderr=True)

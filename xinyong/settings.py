@@ -65,6 +65,21 @@ class Settings:
         "XINYONG_DEMO_RECORDS", 200000, "Records in the synthetic city made by `make demo`."
     )
     demo_seed: int = _setting("XINYONG_DEMO_SEED", 1, "Seed of the synthetic city made by `make demo`.")
+    public_url: str = _setting(
+        "XINYONG_PUBLIC_URL",
+        "http://127.0.0.1:8000",
+        "Public base URL of the portal, printed on credit reports as their verification address.",
+    )
+    notify_sender: str = _setting(
+        "XINYONG_NOTIFY_SENDER", "log", "How remedy notices are sent: log, file or smtp."
+    )
+    notify_file: str = _setting(
+        "XINYONG_NOTIFY_FILE", "", "File the file sender appends to; empty means <data_dir>/notices.jsonl."
+    )
+    notify_email: str = _setting("XINYONG_NOTIFY_EMAIL", "", "E-mail address of the operators for notices.")
+    smtp_host: str = _setting("XINYONG_SMTP_HOST", "", "SMTP server for e-mail notices.")
+    smtp_port: int = _setting("XINYONG_SMTP_PORT", 25, "Port of the SMTP server.")
+    smtp_from: str = _setting("XINYONG_SMTP_FROM", "xinyong@localhost", "Sender address of e-mail notices.")
     db_pool_size: int = _setting(
         "XINYONG_DB_POOL_SIZE", 20, "Database connections each server process keeps open."
     )

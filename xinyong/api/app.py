@@ -12,16 +12,23 @@ from sqlalchemy import text
 
 import xinyong
 from xinyong.api import audit as audit_api
+from xinyong.api import auth as auth_api
 from xinyong.api import catalog as catalog_api
 from xinyong.api import check as check_api
 from xinyong.api import errors
 from xinyong.api import ingest as ingest_api
+from xinyong.api import me as me_api
+from xinyong.api import remedies as remedies_api
+from xinyong.api import reports as reports_api
 from xinyong.api.deps import platform
 from xinyong.domain.ratelimit import RateLimiter
 from xinyong.services.platform import Platform
 from xinyong.settings import PACKAGE_DIR, Settings
+from xinyong.web import auth as auth_pages
+from xinyong.web import csrf, pages
 from xinyong.web import operator as operator_pages
-from xinyong.web import pages
+from xinyong.web import remedies as remedy_pages
+from xinyong.web import reports as report_pages
 
 DESCRIPTION = """\
 xinyong (信用) public credit information platform. Public credit information queries are free
@@ -46,13 +53,21 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
     settings_in_use = app.state.platform.settings
     app.state.limiter = RateLimiter(settings_in_use.rate_limit_per_minute, settings_in_use.rate_limit_burst)
     errors.install(app)
+    app.add_middleware(csrf.CSRFMiddleware)
     app.include_router(catalog_api.router)
     app.include_router(ingest_api.router)
     app.include_router(check_api.router)
     app.include_router(audit_api.router)
     app.include_router(audit_api.well_known)
+    app.include_router(reports_api.router)
     app.include_router(pages.router)
     app.include_router(operator_pages.router)
+    app.include_router(report_pages.router)
+    app.include_router(auth_api.router)
+    app.include_router(me_api.router)
+    app.include_router(auth_pages.router)
+    app.include_router(remedies_api.router)
+    app.include_router(remedy_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and store check")

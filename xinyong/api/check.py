@@ -1,9 +1,10 @@
 """The one-click check API: search, subject profiles and records (free, no account needed).
 
-Speed (issue 4): the request dependencies here are ``async`` wrappers of ``xinyong.api.deps`` (they
-do no I/O), so a request crosses to the threadpool once, for the endpoint's database work, instead
-of once per dependency; answers are encoded straight to JSON (``json.dumps`` of the service's
-dataclasses) instead of through FastAPI's generic encoder.
+Speed (issue 4): the rate limit and the platform are ``async`` dependencies (in memory, no I/O)
+and the actor is resolved inside the endpoint (it may read a session or an API key), so a request
+crosses to the threadpool once, for all its database work, instead of once per dependency; answers
+are encoded straight to JSON (``json.dumps`` of the service's dataclasses) instead of through
+FastAPI's generic encoder.
 """
 
 from __future__ import annotations
@@ -17,17 +18,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from xinyong.api import deps
-from xinyong.domain.actor import Actor
 from xinyong.services.check import check_for
 from xinyong.services.platform import Platform
 
 
 async def rate_limited(request: Request) -> None:
     deps.rate_limited(request)  # in memory, no I/O: run on the event loop
-
-
-async def actor(request: Request) -> Actor:
-    return deps.actor(request)
 
 
 async def platform(request: Request) -> Platform:
@@ -60,13 +56,13 @@ def _json(obj: Any) -> Response:
     response_class=JSONResponse,
 )
 def search(
+    request: Request,
     q: str = Query(..., max_length=100, description="Name fragment (e.g. 腾讯) or a USCC / legacy code."),
     page: int = Query(1, ge=1, le=25),
     lang: str = Query("zh", pattern="^(zh|en)$"),
-    who: Actor = Depends(actor),
     p: Platform = Depends(platform),
 ) -> Response:
-    return _json(check_for(p, lang).search(who, q, page))
+    return _json(check_for(p, lang).search(deps.actor(request), q, page))
 
 
 @router.get(
@@ -75,13 +71,13 @@ def search(
     response_class=JSONResponse,
 )
 def subject(
+    request: Request,
     subject_id: str,
     page: int = Query(1, ge=1, le=10_000, description="Page of records, newest first (50 a page)."),
     lang: str = Query("zh", pattern="^(zh|en)$"),
-    who: Actor = Depends(actor),
     p: Platform = Depends(platform),
 ) -> Response:
-    return _json(check_for(p, lang).profile(who, subject_id, page=page))
+    return _json(check_for(p, lang).profile(deps.actor(request), subject_id, page=page))
 
 
 @router.get(
@@ -90,9 +86,9 @@ def subject(
     response_class=JSONResponse,
 )
 def record(
+    request: Request,
     record_id: str,
     lang: str = Query("zh", pattern="^(zh|en)$"),
-    who: Actor = Depends(actor),
     p: Platform = Depends(platform),
 ) -> Response:
-    return _json(check_for(p, lang).record(who, record_id))
+    return _json(check_for(p, lang).record(deps.actor(request), record_id))

@@ -917,7 +917,7 @@ class _Mismatch:
 def _check_events(conn: Connection, report: VerifyReport, check_payloads: bool) -> None:
     """Merge the events and the leaves by ``seq``: every event has its leaf and hashes to it."""
     width = len(ENVELOPE)
-    columns = ", ".join(ENVELOPE) + (", payload" if check_payloads else "")
+    columns = ", ".join(ENVELOPE) + (", payload, payload_salt" if check_payloads else "")
     event_rows = _scan(conn, f"SELECT {columns} FROM events ORDER BY seq")
     leaf_rows = _scan(conn, "SELECT seq, leaf_index, leaf_hash FROM audit_leaves ORDER BY seq")
     mismatched: list[_Mismatch] = []
@@ -947,7 +947,8 @@ def _check_events(conn: Connection, report: VerifyReport, check_payloads: bool) 
             payload = ev[width]
             if isinstance(payload, str):
                 payload = loads(payload)
-            if sha256(canonical(payload).encode()).hexdigest() != ev[width - 1]:
+            salt = bytes.fromhex(ev[width + 1]) if ev[width + 1] else b""  # salted since revision 0006
+            if sha256(salt + canonical(payload).encode()).hexdigest() != ev[width - 1]:
                 if payload == {}:
                     report.erased += 1
                 else:

@@ -90,6 +90,7 @@ REASONS: Mapping[str, tuple[str, str]] = {
     "not_published": ("依公示规则不予公示", "not published under the publication rules"),
     "not_yet_published": ("尚未到公示日期", "not yet published"),
     "publicity_ended": ("公示期限已届满，停止公示", "the publicity period has ended; no longer published"),
+    "publicity_stopped": ("经异议处理，已停止公示", "publicity stopped on an objection"),
     "within_publicity": ("在公示期限内", "within the publicity period"),
     "no_fixed_end": ("公示至移出或者解除之日", "published until removed or lifted (no fixed end)"),
     "no_publicity_period": (
@@ -153,6 +154,7 @@ class RecordFacts:
     status: RecordStatus = "current"
     revoked_on: date | None = None
     repaired_on: date | None = None  # credit repair approved: publicity terminated, sharing stopped
+    stopped_on: date | None = None  # publicity stopped on an objection's outcome (异议处理：停止公示)
     under_objection: bool = False
     under_review: bool = False
     published_on: date | None = None
@@ -235,6 +237,9 @@ def _state(facts: RecordFacts, today: date, rulesets: Catalog | Iterable[RuleSet
     if facts.repaired_on is not None and facts.repaired_on <= today:
         day = facts.repaired_on.isoformat()
         return _State("repaired", f"（{day}起）", f" (from {day})", window, open=False, shared=False)
+    if facts.stopped_on is not None and facts.stopped_on <= today:
+        day = facts.stopped_on.isoformat()
+        return _State("publicity_stopped", f"（{day}起）", f" (from {day})", window, open=False, shared=True)
     return base
 
 

@@ -24,6 +24,7 @@ from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role, SubjectKind
 from xinyong.errors import InvalidInput, NotFound, NotPermitted
 from xinyong.search import index as search_index
+from xinyong.services import authorizations, objections, querylog
 from xinyong.store import Store
 from xinyong.store.tables import records, source_units, subject_names, subjects
 
@@ -50,12 +51,12 @@ def china_today() -> date:
     return datetime.now(timezone(timedelta(hours=8))).date()
 
 
-def viewer_for(actor: Actor, subject_id: str) -> disclosure.Viewer:
+def viewer_for(actor: Actor, subject_id: str, authorized: bool = False) -> disclosure.Viewer:
     return disclosure.Viewer(
         role=actor.role,
         unit=actor.unit,
         is_subject=bool(actor.subject_id) and actor.subject_id == subject_id,
-        authorized=False,
+        authorized=authorized,  # holds the subject's authorization covering the record (授权查询)
         purpose=actor.purpose,
     )
 
@@ -118,6 +119,7 @@ class Check:
         self.store, self.catalog, self.lang = store, catalog, lang
         self.today = today or china_today()
         self._labels: dict[str, dict[str, str]] = {}
+        self._request = threading.local()  # per-request state: a Check is shared (check_for)
 
     @cached_property
     def _unit_tables(self) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
@@ -137,6 +139,17 @@ class Check:
         """Reread the units when a record names one this (possibly cached) Check has not seen."""
         if not codes <= self.units.keys():
             self.__dict__["_unit_tables"] = self._units()
+
+    @property
+    def marks(self) -> dict[str, dict[str, Any]]:
+        """Remedies: objection/review marks and repair of the records being shown (issue 6); kept
+        per thread, as a request runs in one thread and a Check serves many at once."""
+        found: dict[str, dict[str, Any]] = getattr(self._request, "marks", {})
+        return found
+
+    @marks.setter
+    def marks(self, value: dict[str, dict[str, Any]]) -> None:
+        self._request.marks = value
 
     def _units(self) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
         """Unit names in this language, and sector tags (e.g. fire safety) that select sector publicity
@@ -226,16 +239,23 @@ class Check:
                 .order_by(records.c.decision_date.desc())
             ).all()
             names = self._names(conn, subject_id)
+            self.marks = objections.marks_for(conn, [r.id for r in rows])
         kind = SubjectKind(subject.kind)
+        auth = authorizations.for_read(self.store, actor, subject_id, kind, today)
         viewer = viewer_for(actor, subject_id)
+        granted = viewer_for(actor, subject_id, authorized=True)
+
+        def viewer_of(r: Any) -> disclosure.Viewer:
+            return granted if auth and auth.covers_item(r.item_code) else viewer
+
         self._known_units({r.unit_code for r in rows})
-        decided = [(r, self._decide(r, kind, viewer, today)) for r in rows]
+        decided = [(r, self._decide(r, kind, viewer_of(r), today)) for r in rows]
         hidden_value = disclosure.Visibility.HIDDEN
         seen = [(r, d) for r, d in decided if d.visibility is not hidden_value]
         if viewer.is_subject:  # the subject sees everything; split what others see from what they do not
             shown = [(r, d) for r, d in seen if d.public_visibility is not hidden_value]
             hidden = [
-                self._view(r, kind, viewer, today, decision=d)
+                self._view(r, kind, viewer_of(r), today, decision=d)
                 for r, d in seen
                 if d.public_visibility is hidden_value
             ]
@@ -245,7 +265,7 @@ class Check:
         page = max(1, min(page, pages))
         start = (page - 1) * PROFILE_PAGE_SIZE
         visible = [
-            self._view(r, kind, viewer, today, decision=d)
+            self._view(r, kind, viewer_of(r), today, decision=d)
             for r, d in shown[start : start + PROFILE_PAGE_SIZE]
         ]
         if (
@@ -258,6 +278,7 @@ class Check:
                 subject_id
             )  # an individual with nothing public is not shown to the public at all
         public_person = kind is SubjectKind.INDIVIDUAL and not viewer.is_subject and actor.role is Role.PUBLIC
+        querylog.record_if_needed(self.store, actor, subject_id, "profile", authorization=auth)
         return Profile(
             subject_id=subject_id,
             kind=kind.value,
@@ -295,17 +316,22 @@ class Check:
                 if row is None
                 else conn.execute(select(subjects.c.kind).where(subjects.c.id == row.subject_id)).first()
             )
+            self.marks = objections.marks_for(conn, [record_id])
         if row is None or subject is None:
             raise NotFound(f"no record {record_id!r}", message_zh="没有该条信用信息", rule="check.record")
         self._known_units({row.unit_code})
-        view = self._view(
-            row, SubjectKind(subject.kind), viewer_for(actor, row.subject_id), today, detail=True
-        )
+        kind = SubjectKind(subject.kind)
+        auth = authorizations.for_read(self.store, actor, row.subject_id, kind, today)
+        covered = bool(auth and auth.covers_item(row.item_code))
+        view = self._view(row, kind, viewer_for(actor, row.subject_id, covered), today, detail=True)
         if (
             view.visibility == disclosure.Visibility.HIDDEN.value
             and not viewer_for(actor, row.subject_id).is_subject
         ):
             raise NotFound(f"no record {record_id!r}", message_zh="没有该条信用信息", rule="check.record")
+        querylog.record_if_needed(
+            self.store, actor, row.subject_id, "record", object_id=record_id, authorization=auth
+        )
         return view
 
     def _decide(
@@ -367,6 +393,7 @@ class Check:
             penalty_categories=tuple(categories) if isinstance(categories, list) else (),
             status=row.status,
             tags=self.unit_tags.get(row.unit_code, ()),
+            **self.marks.get(row.id, {}),
         )
 
     def _label(self, schema: FieldSchema, code: str, value: Any) -> str:

@@ -1,14 +1,17 @@
 """The append-only event log that every service write goes through.
 
 Each event records who (role, user, unit), when, what (``object:verb``), on which
-document, and a payload with its SHA-256. Events are never updated or deleted; the
-tamper-evident Merkle log is built over them.
+document, and a payload with its salted SHA-256 (``payload_digest``). Events are never updated
+or deleted; the tamper-evident Merkle log is built over them. The salt (16 random bytes, kept
+beside the payload and erased with it) stops anyone holding the log from confirming a guessed
+short personal payload (an ID number, a name) against its hash.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import weakref
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +36,13 @@ def canonical_json(payload: Any) -> bytes:
     ).encode()
 
 
+def payload_digest(payload: Any, salt: str | None) -> str:
+    """SHA-256 of ``salt || canonical JSON`` (hex); without a salt (events before revision 0006),
+    of the canonical JSON alone."""
+    data = canonical_json(payload)
+    return hashlib.sha256(bytes.fromhex(salt) + data if salt else data).hexdigest()
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -54,6 +64,7 @@ def append(
     same transaction; the log's lock is taken first so that sequence numbers follow commit order.
     """
     body = payload or {}
+    salt = secrets.token_hex(16)
     row = {
         "occurred_at": now(),
         "action": action,
@@ -66,7 +77,8 @@ def append(
         "subject_id": subject_id,
         "document_number": document_number,
         "payload": body,
-        "payload_hash": hashlib.sha256(canonical_json(body)).hexdigest(),
+        "payload_hash": payload_digest(body, salt),
+        "payload_salt": salt,
     }
     audit_log.lock(conn)
     seq = _insert(conn, row)

@@ -181,6 +181,12 @@ events = Table(
     Column("document_number", String(100), nullable=True),
     Column("payload", Json, nullable=False),
     Column("payload_hash", String(64), nullable=False),
+    Column(
+        "payload_salt",
+        String(32),
+        nullable=True,
+        comment="hex of 16 random bytes: payload_hash = SHA-256(salt || payload); erased with it",
+    ),
 )
 Index("ix_events_object", events.c.object_type, events.c.object_id)
 
@@ -227,3 +233,190 @@ audit_tree_heads = Table(
     Column("signature", LargeBinary, nullable=False, comment="Ed25519 over xinyong-tree-head/v1 bytes"),
 )
 Index("ix_audit_tree_heads_size", audit_tree_heads.c.size)
+
+# Credit reports (信用报告, xinyong.services.reports): one row per issued report, never edited. The row
+# keeps what verification needs (signed digests, key id, each item's fingerprint) and the signed PDF.
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("number", String(32), primary_key=True, comment="report number printed on the report"),
+    Column("subject_id", ForeignKey("subjects.id"), nullable=False, index=True),
+    Column("subject_kind", String(32), nullable=False),
+    Column("purpose", String(32), nullable=False, comment="declared purpose (查询用途)"),
+    Column("lang", String(8), nullable=False),
+    Column("requester_role", String(32), nullable=False),
+    Column("requester_user", String(200), nullable=False),
+    Column("requester_unit", String(64), nullable=False),
+    Column("requester_subject_id", String(24), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column(
+        "issued_month", String(7), nullable=False, index=True, comment="YYYY-MM (China time), for statistics"
+    ),
+    Column("as_of", Date, nullable=False, comment="the day the disclosure rules were applied"),
+    Column("key_id", String(16), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("pdf_sha256", String(64), nullable=False, comment="SHA-256 of the PDF before the signature block"),
+    Column("signature", LargeBinary, nullable=False, comment="Ed25519 over xinyong-report/v1 bytes"),
+    Column("items", Json, nullable=False, comment="[[ref, fingerprint], …] of every item in the report"),
+    Column("pdf", LargeBinary, nullable=False, comment="the signed PDF as issued"),
+)
+
+
+# Access control (xinyong.services.accounts, authorizations, querylog): accounts, their API keys and
+# portal sessions, the subjects' authorizations of third parties (授权) and the query log (查询记录).
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False, comment="argon2id (argon2-cffi)"),
+    Column("role", String(32), nullable=False, comment="current role; grants are events (user:role_granted)"),
+    Column("unit", String(64), nullable=False, default="", comment="source unit or relying party code"),
+    Column("subject_id", String(24), nullable=True, comment="for a data subject: the verified subject"),
+    Column("purposes", Json, nullable=True, comment="a relying party's declared purposes (查询用途)"),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(16), primary_key=True, comment="the key's public part, shown in listings"),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("key_hash", String(64), nullable=False, comment="SHA-256 of the whole key (256 random bits)"),
+    Column("label", String(200), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True, comment="SHA-256 of the session cookie"),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+)
+
+authorizations = Table(
+    "authorizations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subject_id", ForeignKey("subjects.id"), nullable=False, index=True),
+    Column("grantee", String(64), nullable=False, comment="the third party's code (Actor.unit)"),
+    Column("purpose", String(32), nullable=False),
+    Column("scope", Json, nullable=False, comment='catalog item codes, or ["*"]'),
+    Column("valid_from", Date, nullable=False),
+    Column("expires_on", Date, nullable=False),
+    Column("proof", String(500), nullable=False, comment="where the consent is documented"),
+    Column("granted_by", String(200), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_by", String(200), nullable=True),
+)
+Index("ix_authorizations_grantee_subject_id", authorizations.c.grantee, authorizations.c.subject_id)
+
+query_log = Table(
+    "query_log",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(32), nullable=False, comment="profile, record, report, screening, export"),
+    Column("subject_id", String(24), nullable=False, index=True),
+    Column("object_id", String(100), nullable=False, default=""),
+    Column("querier_role", String(32), nullable=False),
+    Column("querier_user", String(200), nullable=False),
+    Column("querier_unit", String(64), nullable=False),
+    Column("purpose", String(32), nullable=True),
+    Column("authorization_id", String(32), nullable=True),
+    Column("authorizer", String(200), nullable=True, comment="who granted the authorization"),
+    Column("proof", String(500), nullable=True),
+    Column("event_seq", BigInteger, nullable=False, comment="events.seq of the query's audit event"),
+    Column("retain_until", Date, nullable=False, comment="kept at least five years"),
+)
+
+
+# Remedies (issue 6): objections (异议) and credit repair (信用修复). Append-only: a case row is
+# written once; its life is the sequence of its steps; files are kept by SHA-256; marks are set and
+# lifted by new rows (xinyong.services.remedy_store).
+
+remedy_cases = Table(
+    "remedy_cases",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False, comment="objection (异议) or repair (信用修复)"),
+    Column("target_kind", String(16), nullable=False, comment="record or list_entry"),
+    Column("target_id", String(64), nullable=False),
+    Column("subject_id", String(24), nullable=False, index=True),
+    Column("unit_code", String(64), nullable=False, comment="the source unit that decides"),
+    Column("basis", String(64), nullable=False, comment="objection grounds or repair regime"),
+    Column("statement", Text, nullable=False),
+    Column("opened_on", Date, nullable=False, comment="business day the case was accepted"),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_by", String(200), nullable=False),
+    Column("detail", Json, nullable=False, comment="eligibility or grounds as explained at filing"),
+)
+Index("ix_remedy_cases_target", remedy_cases.c.target_kind, remedy_cases.c.target_id)
+
+remedy_steps = Table(
+    "remedy_steps",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("remedy_cases.id"), nullable=False, index=True),
+    Column("step", String(32), nullable=False, comment="accept, verify, forward, extend, decide …"),
+    Column("state", String(24), nullable=False, comment="the case's state after this step"),
+    Column("outcome", String(32), nullable=True),
+    Column("on_date", Date, nullable=False, comment="business day of the step"),
+    Column("due_on", Date, nullable=True, comment="deadline of the next step; null with due_unknown"),
+    Column("due_unknown", Integer, nullable=True, comment="year without an official schedule"),
+    Column("actor", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("document_number", String(100), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("event_seq", BigInteger, nullable=True, comment="events.seq of the audit event"),
+)
+
+remedy_files = Table(
+    "remedy_files",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("remedy_cases.id"), nullable=False, index=True),
+    Column("step_id", BigInteger, nullable=True),
+    Column("role", String(24), nullable=False, comment="evidence, proof, commitment, decision"),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False, comment="the file is stored under its hash"),
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+)
+
+remedy_marks = Table(
+    "remedy_marks",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("target_kind", String(16), nullable=False),
+    Column("target_id", String(64), nullable=False),
+    Column("mark", String(32), nullable=False, comment="under_review (行政复议或者诉讼中)"),
+    Column("active", Boolean, nullable=False, comment="true sets the mark, false lifts it"),
+    Column("on_date", Date, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("document_number", String(100), nullable=True),
+    Column("reason", Text, nullable=False),
+)
+Index("ix_remedy_marks_target", remedy_marks.c.target_kind, remedy_marks.c.target_id)
+
+remedy_notices = Table(
+    "remedy_notices",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("remedy_cases.id"), nullable=False, index=True),
+    Column("kind", String(24), nullable=False, comment="reminder, overdue, outcome, deadline_unknown"),
+    Column("recipient", String(100), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

@@ -34,7 +34,14 @@ def login(request: Request, token: str = Form(...), p: Platform = Depends(platfo
     if not (expected and hmac.compare_digest(expected, token)):
         return render(request, "operator_login.html", {"failed": True}, status=403)
     response = RedirectResponse("/operator/batches", status_code=303)
-    response.set_cookie(OPERATOR_COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
+    response.set_cookie(
+        OPERATOR_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        max_age=8 * 3600,
+        secure=request.url.scheme == "https",
+    )
     return response
 
 

@@ -15,7 +15,7 @@ from xinyong.services import catalog as catalog_service
 from xinyong.services.check import check_for
 from xinyong.services.platform import Platform
 from xinyong.settings import PACKAGE_DIR
-from xinyong.web import views
+from xinyong.web import csrf, views
 from xinyong.web.i18n import LANGUAGES, translator
 
 router = APIRouter(include_in_schema=False)
@@ -32,11 +32,9 @@ def language(request: Request) -> str:
 
 
 def csrf_input(request: Request) -> Markup:
-    """The hidden CSRF field every POST form carries: ``{{ csrf_input }}`` in templates.
-
-    Access control (sessions) fills this in; until then it renders nothing.
-    """
-    return Markup("")
+    """The hidden CSRF field every POST form carries: ``{{ csrf_input }}`` in templates
+    (checked by ``xinyong.web.csrf.CSRFMiddleware``)."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(csrf.FIELD, csrf.token(request))
 
 
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:

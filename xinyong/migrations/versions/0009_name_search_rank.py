@@ -1,7 +1,7 @@
 """name search in rank order: indexes that let a common fragment's first page be read, not sorted
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 
 A fragment such as 有限, 公司 or 深圳 matches most names; ranking all of them to show twenty cost
 a scan and a sort of the whole table on every such search. Two indexes over ``subjects`` let
@@ -25,7 +25,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0009"
-down_revision = "0004"
+down_revision = "0008"  # re-chained after main (0006-0008); written against 0004
 branch_labels = None
 depends_on = None
 
