@@ -249,3 +249,37 @@ def test_per_request_marks_of_a_shared_check_stay_in_their_thread(busy: Platform
     other.start()
     other.join()
     assert seen == [{}] and check.marks == {"r1": {"marks": ("under_objection",)}}
+
+
+def test_recent_name_searches_are_answered_again_for_a_while(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store of its own (not bound to a test transaction): a name search is answered from the
+    recent searches for SEARCH_CACHE_SECONDS, then from the database again; codes never are."""
+    from datetime import UTC, datetime
+
+    from xinyong.search.normalise import normalise_name
+    from xinyong.store.engine import Store
+
+    platform = Platform.open(Settings(data_dir=tmp_path, today=TODAY.isoformat()))
+    stamp = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def add(sid: str, name: str) -> None:
+        row = {"id": sid, "kind": "enterprise", "id_scheme": "test", "id_value": sid, "name": name}
+        row.update(name_search=normalise_name(name), created_at=stamp, updated_at=stamp)
+        with platform.store.write() as conn:
+            conn.execute(subjects.insert().values(**row))
+
+    try:
+        assert isinstance(platform.store, Store) and platform.store._bound is None
+        add("S1", "腾讯科技（深圳）有限公司")
+        check = Check(platform.store, platform.catalog, "zh", TODAY)
+        first = check.search(Actor.public(), "腾讯")
+        add("S2", "腾讯音乐娱乐科技（深圳）有限公司")
+        again = Check(platform.store, platform.catalog, "en", TODAY).search(Actor.public(), "腾讯")
+        assert again is first and again.total == 1  # the same answer, without the database
+        monkeypatch.setattr(check_service, "SEARCH_CACHE_SECONDS", 0.0)
+        fresh = check.search(Actor.public(), "腾讯")
+        assert fresh.total == 2 and {h["subject_id"] for h in fresh.hits} == {"S1", "S2"}
+    finally:
+        platform.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -45,6 +46,8 @@ PAGE_SIZE = 20
 MAX_PAGE = 25  # 25 pages of 20: a cap on how far the public may page through results
 PROFILE_PAGE_SIZE = 50  # records shown on one page of a profile (every record is still decided and counted)
 CHECK_CACHE_SECONDS = 5.0  # how long a Check (unit names, label tables) serves requests before a fresh one
+SEARCH_CACHE_SECONDS = 30.0  # how long a name search's page is answered again without the database
+SEARCH_CACHE_SIZE = 4096  # name-search pages kept per process
 
 
 def china_today() -> date:
@@ -170,13 +173,19 @@ class Check:
         q = check_query(text)
         page = max(1, min(page, MAX_PAGE))
         kinds = PUBLIC_KINDS if actor.role is Role.PUBLIC else None
+        by_code = ids.classify(q) is not ids.IdentifierKind.UNKNOWN
+        key = (q, kinds, page)
+        if not by_code and (cached := _searches.get(self.store, key)) is not None:
+            return cached
         with self.store.read() as conn:
-            if ids.classify(q) is not ids.IdentifierKind.UNKNOWN:
+            if by_code:
                 return self._by_code(conn, actor, q, kinds)
             found = search_index.search(conn, q, kinds=kinds, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
             hits = self._hits(conn, found.hits)
         has_next = page < MAX_PAGE and page * PAGE_SIZE < found.total
-        return SearchResult(q, found.total, found.capped, page, has_next, hits)
+        result = SearchResult(q, found.total, found.capped, page, has_next, hits)
+        _searches.put(self.store, key, result)
+        return result
 
     def _by_code(self, conn: Connection, actor: Actor, q: str, kinds: Any) -> SearchResult:
         if ids.classify(q) is ids.IdentifierKind.RESIDENT_ID and actor.role is Role.PUBLIC:
@@ -443,6 +452,42 @@ class Check:
         return out
 
 
+class _RecentSearches:
+    """Name searches answered in the last SEARCH_CACHE_SECONDS, per store (at most
+    SEARCH_CACHE_SIZE, least recently used out first). The common fragments (有限, 公司, 深圳) are
+    both the dearest searches and the most frequent; a new or renamed subject shows in them at most
+    SEARCH_CACHE_SECONDS late. Not for a store bound to one connection (tests, a transaction):
+    its writes must show at once."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[int, Any], tuple[float, Store, SearchResult]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, key: Any) -> SearchResult | None:
+        if store._bound is not None:
+            return None
+        with self._lock:
+            found = self._entries.get((id(store), key))
+            if found is None:
+                return None
+            made, owner, result = found
+            if owner is not store or time.monotonic() - made >= SEARCH_CACHE_SECONDS:
+                del self._entries[(id(store), key)]
+                return None
+            self._entries.move_to_end((id(store), key))
+            return result
+
+    def put(self, store: Store, key: Any, result: SearchResult) -> None:
+        if store._bound is not None or SEARCH_CACHE_SECONDS <= 0:
+            return
+        with self._lock:
+            self._entries[(id(store), key)] = (time.monotonic(), store, result)
+            self._entries.move_to_end((id(store), key))
+            while len(self._entries) > SEARCH_CACHE_SIZE:
+                self._entries.popitem(last=False)
+
+
+_searches = _RecentSearches()
 _cache: dict[tuple[int, int, str, date], tuple[float, Check]] = {}
 _cache_lock = threading.Lock()
 
