@@ -247,19 +247,19 @@ class _RankedSearch:
                     conn, select_.format(cls=1) + f" FROM {source} WHERE {in_range}{kinds}{order}", want
                 )
             else:
-                rows += self._walk_kinds(
-                    conn, req, select_.format(cls=1), f"{self.position} = 1 AND {name} <> :q", want
-                )
+                rows += self._walk_kinds(conn, req, 1, f"{self.position} = 1 AND {name} <> :q", want)
         if len(rows) < wanted:
             want = {**params, "want": wanted - len(rows)}
-            rows += self._walk_kinds(conn, req, select_.format(cls=2), f"{self.position} > 1", want)
+            rows += self._walk_kinds(conn, req, 2, f"{self.position} > 1", want)
         return rows[req.offset : req.offset + req.limit]
 
     def _walk_kinds(
-        self, conn: Connection, req: _Query, select_: str, where: str, params: dict[str, Any]
+        self, conn: Connection, req: _Query, cls: int, where: str, params: dict[str, Any]
     ) -> Sequence[Any]:
         """The first ``:want`` rows in rank order of ``where``: a walk of the organisations' rank
-        index and, when individuals are searched too, of theirs; merged."""
+        index and, when individuals are searched too, of theirs; merged. A walk reads the index
+        alone (id, length and name are in it: no table row is read for the names it steps over);
+        the page's rows are then read by id."""
         order = f" ORDER BY length(d.name_search), d.name_search{self.collate}, d.id LIMIT :want"
         params = {k: v for k, v in params.items() if k != "kinds"}
         chosen = KINDS if req.kinds is None else set(req.kinds)
@@ -274,15 +274,18 @@ class _RankedSearch:
         if PERSON in chosen:
             walks.append((self.people_index, f"d.kind = '{PERSON}'"))
         parts = [
-            f"SELECT * FROM ({select_}, d.name_search AS ns FROM {self._source(index)}"
-            f" WHERE {group} AND {where}{order}) AS w{i}"
+            "SELECT * FROM (SELECT d.id AS wid, length(d.name_search) AS len, d.name_search AS ns"
+            f" FROM {self._source(index)} WHERE {group} AND {where}{order}) AS w{i}"
             for i, (index, group) in enumerate(walks)
         ]
-        if len(parts) == 1:
-            return self._rows(conn, parts[0], params)
-        merged = " UNION ALL ".join(parts)
-        outer = f"SELECT * FROM ({merged}) AS m ORDER BY len, ns{self.collate}, id LIMIT :want"
-        return self._rows(conn, outer, params)
+        rank = f"w.len, w.ns{self.collate}, w.wid"
+        merged = f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS w ORDER BY {rank} LIMIT :want"
+        return self._rows(
+            conn,
+            f"SELECT s.id, s.name, s.kind, s.id_value, {int(cls)} AS cls, w.len"
+            f" FROM ({merged}) AS w JOIN subjects AS s ON s.id = w.wid ORDER BY {rank}",
+            params,
+        )
 
     def _source(self, index: str) -> str:
         return "subjects AS d"
