@@ -35,10 +35,11 @@ from xinyong.search.normalise import normalise_name
 from xinyong.services import events, units
 from xinyong.store import Store
 from xinyong.store import records as q
-from xinyong.store.dialect import RawJson, prefer_indexes
+from xinyong.store.dialect import FreshStatistics, RawJson, prefer_indexes
 from xinyong.store.tables import batches
 
 CHUNK_ROWS = 5000
+LOADED_TABLES = ("records", "subjects", "subject_identifiers", "subject_names")
 RawRow = tuple[int, list[str | None], Sequence[Problem]]
 Progress = Callable[[int], None]
 
@@ -256,9 +257,12 @@ class _Run:
         self.stamp = events.now()
 
     def load(self, conn: Connection, progress: Progress | None) -> None:
+        statistics = FreshStatistics(conn, "records", LOADED_TABLES, CHUNK_ROWS)
         for chunk in _chunked(self.source.rows, CHUNK_ROWS):
             found = [d for d in (self.draft(row) for row in chunk) if d is not None]
+            added = self.report.added
             self.store_chunk(conn, found)
+            statistics.grew(conn, self.report.added - added)
             if progress:
                 progress(self.report.rows)
 

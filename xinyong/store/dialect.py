@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -69,6 +69,40 @@ def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
             )
             count += 1
     return count
+
+
+class FreshStatistics:
+    """Keeps PostgreSQL's planner statistics in step with a long loading transaction.
+
+    Statistics describe tables as they were when last analysed; inside one transaction that
+    adds millions of rows they still say "empty", and the planner then keeps the index only
+    for the leading column of a lookup (``unit_code``) and filters the rest row by row, so
+    each chunk costs time in proportion to the rows already loaded. ``ANALYZE`` inside the
+    transaction sees its own new rows: it runs whenever the loaded table has doubled since
+    the statistics were taken (about log2(N) times per batch; nothing when the table was
+    already large). ``SKIP_LOCKED`` makes it skip rather than wait when another loading
+    transaction holds the table's analyse lock. SQLite needs nothing.
+    """
+
+    def __init__(self, conn: Connection, driver: str, tables: Sequence[str], min_rows: int) -> None:
+        self.tables, self.min_rows, self.active = tuple(tables), min_rows, conn.dialect.name == "postgresql"
+        self.known = self.rows = _estimated_rows(conn, driver) if self.active else 0
+
+    def grew(self, conn: Connection, rows: int) -> None:
+        """Count ``rows`` more rows of the driving table; re-analyse when it has doubled."""
+        if not self.active:
+            return
+        self.rows += rows
+        if self.rows - self.known >= self.min_rows and self.rows >= 2 * self.known:
+            conn.exec_driver_sql(f"ANALYZE (SKIP_LOCKED) {', '.join(self.tables)}")
+            self.known = self.rows
+
+
+def _estimated_rows(conn: Connection, table: str) -> int:
+    found = conn.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table}
+    ).scalar()
+    return max(int(found or 0), 0)  # -1: never analysed
 
 
 def prefer_indexes(conn: Connection) -> None:
