@@ -255,6 +255,9 @@ class _Run:
         self.roles = SchemaRoles(schema)
         self.validator = RowValidator(schema, catalog.enums, options.today or _china_today())
         self.stamp = events.now()
+        self.cells = tuple((i, code) for i, code in enumerate(columns.codes) if code is not None)
+        self.width = max((i for i, _ in self.cells), default=-1) + 1
+        self.rulesets: dict[str, Any] = {}  # rule set in force per decision date
 
     def load(self, conn: Connection, progress: Progress | None) -> None:
         statistics = FreshStatistics(conn, "records", LOADED_TABLES, CHUNK_ROWS)
@@ -269,9 +272,10 @@ class _Run:
     def draft(self, raw: RawRow) -> RecordDraft | None:
         number, cells, read_problems = raw
         self.report.rows += 1
-        values = {
-            code: cells[i] for i, code in enumerate(self.columns.codes) if code is not None and i < len(cells)
-        }
+        if len(cells) >= self.width:
+            values = {code: cells[i] for i, code in self.cells}
+        else:
+            values = {code: cells[i] for i, code in self.cells if i < len(cells)}
         normalised, issues = self.validator.validate(values)
         subject = None
         if not issues:
@@ -287,7 +291,7 @@ class _Run:
             subject=subject,
             document_number=normalised.get(self.schema.document_number_field or ""),
             decision_date=_date(normalised.get(self.schema.decision_date_field or "")),
-            tier=drafts.record_tier(self.catalog, self.roles, self.item, normalised),
+            tier=drafts.record_tier(self.catalog, self.roles, self.item, normalised, self.rulesets),
             fields=fields_json,
             source_row=number,
         )

@@ -33,7 +33,9 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: It
     """
     if conn.dialect.name == "postgresql":
         return _copy(conn, table, columns, rows)
-    procs = [(i, p) for i, p in enumerate(_bind_processors(conn, table, columns)) if p is not None]
+    procs = [
+        (i, _remembered(p)) for i, p in enumerate(_bind_processors(conn, table, columns)) if p is not None
+    ]
     data = [_processed(r, procs) for r in rows]
     if data:
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
@@ -44,9 +46,26 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: It
 def _processed(row: Sequence[Any], procs: list[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
     out = list(row)
     for i, proc in procs:
-        value = out[i]
-        out[i] = str(value) if isinstance(value, RawJson) else proc(value)
+        out[i] = proc(out[i])
     return tuple(out)
+
+
+def _remembered(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A bind processor that converts each distinct date, time or flag once per bulk insert (a
+    batch's timestamps are all the same and its dates repeat); JSON text passes as it is."""
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, RawJson):
+            return str(value)
+        if isinstance(value, (str, dict, list)):  # strings are not worth it; the others are unhashable
+            return proc(value)
+        found = seen.get(value, seen)
+        if found is seen:
+            found = seen[value] = proc(value)
+        return found
+
+    return convert
 
 
 def _bind_processors(
@@ -56,10 +75,15 @@ def _bind_processors(
 
 
 def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """COPY with psycopg's queued writer: rows are formatted here while a writer thread sends the
+    previous ones, so the server parses, checks and indexes them as they come."""
+    from psycopg.copy import QueuedLibpqWriter  # PostgreSQL only (the postgres extra)
+
     json_cols = {i for i, c in enumerate(columns) if table.c[c].type.__class__.__name__ in ("JSON", "JSONB")}
     driver: Any = conn.connection.driver_connection
     count = 0
-    with driver.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with driver.cursor() as cur, cur.copy(sql, writer=QueuedLibpqWriter(cur)) as copy:
         for row in rows:
             copy.write_row(
                 [
