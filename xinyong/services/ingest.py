@@ -15,6 +15,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -92,6 +93,36 @@ class BatchReport:
         self.problem_count += 1
         if len(self.problems) < limit:
             self.problems.append(problem)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What writing one chunk did: counts, and the rows refused for clashing within the batch."""
+
+    added: int
+    duplicates: int
+    corrections: int
+    conflicts: list[RecordDraft]
+
+
+class _ChunkWriter:
+    """Runs chunk writes in order: on one background thread for PostgreSQL, whose server does
+    its part (constraint checks, indexes) while the next chunk is validated here; inline for
+    SQLite, whose driver would trade the interpreter lock back and forth for every row."""
+
+    def __init__(self, threaded: bool) -> None:
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="ingest-writer") if threaded else None
+
+    def submit(self, fn: Callable[..., _Stored], *args: Any) -> Future[_Stored]:
+        if self.pool is not None:
+            return self.pool.submit(fn, *args)
+        done: Future[_Stored] = Future()
+        done.set_result(fn(*args))  # inline: a failure is raised here and now
+        return done
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
 
 
 class _Rejected(Exception):
@@ -258,16 +289,53 @@ class _Run:
         self.cells = tuple((i, code) for i, code in enumerate(columns.codes) if code is not None)
         self.width = max((i for i, _ in self.cells), default=-1) + 1
         self.rulesets: dict[str, Any] = {}  # rule set in force per decision date
+        self.held: list[Problem] = []  # problems of the chunk being drafted, noted in row order
 
     def load(self, conn: Connection, progress: Progress | None) -> None:
+        """Draft chunk k+1 while chunk k is written; reports are kept in row order all the same.
+
+        All counting and problem noting happens on this thread: a chunk's validation problems
+        are held until the previous chunk's write has been accounted for (its conflicts come
+        first), exactly as if the chunks had been written one after the other.
+        """
         statistics = FreshStatistics(conn, "records", LOADED_TABLES, CHUNK_ROWS)
-        for chunk in _chunked(self.source.rows, CHUNK_ROWS):
-            found = [d for d in (self.draft(row) for row in chunk) if d is not None]
-            added = self.report.added
-            self.store_chunk(conn, found)
-            statistics.grew(conn, self.report.added - added)
-            if progress:
-                progress(self.report.rows)
+        writer = _ChunkWriter(threaded=conn.dialect.name == "postgresql")
+        pending: tuple[Future[_Stored], int] | None = None
+        try:
+            for chunk in _chunked(self.source.rows, CHUNK_ROWS):
+                found = [d for d in (self.draft(row) for row in chunk) if d is not None]
+                held, self.held = self.held, []
+                if pending:
+                    self.account(*pending, progress)
+                for problem in held:
+                    self.report.note(problem, self.options.max_reported)
+                pending = writer.submit(self.write_chunk, conn, found, statistics), self.report.rows
+            if pending:
+                self.account(*pending, progress)
+        except InvalidInput:  # the file fails while being read on: the rows checked so far stay reported
+            writer.close()
+            if pending and pending[0].exception() is None:
+                self.account(*pending, None)
+            for problem in self.held:
+                self.report.note(problem, self.options.max_reported)
+            raise
+        finally:
+            writer.close()  # waits for a write still running, so the transaction can end cleanly
+
+    def write_chunk(self, conn: Connection, found: list[RecordDraft], statistics: FreshStatistics) -> _Stored:
+        stored = self.store_chunk(conn, found)
+        statistics.grew(conn, stored.added)
+        return stored
+
+    def account(self, job: Future[_Stored], rows: int, progress: Progress | None) -> None:
+        stored = job.result()
+        self.report.added += stored.added
+        self.report.duplicates += stored.duplicates
+        self.report.corrections += stored.corrections
+        for d in stored.conflicts:
+            self.conflict(d)
+        if progress:
+            progress(rows)
 
     def draft(self, raw: RawRow) -> RecordDraft | None:
         number, cells, read_problems = raw
@@ -298,28 +366,27 @@ class _Run:
 
     def reject(self, row: int, read_problems: Sequence[Problem], issues: list[FieldIssue]) -> None:
         self.report.rejected_rows += 1
-        for p in read_problems:
-            self.report.note(p, self.options.max_reported)
+        self.held.extend(read_problems)
         for i in issues:
             where = {"file": self.source.name, "row": row, "field": i.field}
-            self.report.note(
-                Problem(i.rule, i.message, where, i.message_zh, i.value), self.options.max_reported
-            )
+            self.held.append(Problem(i.rule, i.message, where, i.message_zh, i.value))
 
-    def store_chunk(self, conn: Connection, found: list[RecordDraft]) -> None:
+    def store_chunk(self, conn: Connection, found: list[RecordDraft]) -> _Stored:
+        """Store one chunk's drafts (runs on the writer thread: it reads the report, never changes it)."""
         unique = list({d.id: d for d in found}.values())
-        self.report.duplicates += len(found) - len(unique)
         known = q.existing_record_ids(conn, [d.id for d in unique])
         fresh = [d for d in unique if d.id not in known]
-        self.report.duplicates += len(known)
         q.touch_records(conn, sorted(known), self.stamp)
         superseded, conflicts = self.corrections(conn, fresh)
-        fresh = [d for d in fresh if d.id not in conflicts]
+        clashing = {d.id for d in conflicts}
+        fresh = [d for d in fresh if d.id not in clashing]
         self.link_subjects(conn, fresh)
         q.insert_records(conn, [self.record_row(d, superseded.get(d.id)) for d in fresh])
-        self.report.added += len(fresh)
+        return _Stored(len(fresh), len(found) - len(unique) + len(known), len(superseded), conflicts)
 
-    def corrections(self, conn: Connection, fresh: list[RecordDraft]) -> tuple[dict[str, str], set[str]]:
+    def corrections(
+        self, conn: Connection, fresh: list[RecordDraft]
+    ) -> tuple[dict[str, str], list[RecordDraft]]:
         """New versions of stored documents, {new id: superseded id}, and rows that clash within the batch."""
         keyed = [d for d in fresh if d.document_number]
         current = q.current_by_document(
@@ -329,19 +396,17 @@ class _Run:
             [(d.document_number or "", d.subject.subject_id) for d in keyed],
         )
         out: dict[str, str] = {}
-        conflicts: set[str] = set()
+        conflicts: list[RecordDraft] = []
         seen: set[tuple[str, str]] = set()
         for d in keyed:
             key = (d.document_number or "", d.subject.subject_id)
             if key in seen or (key in current and current[key][1] == self.report.batch_id):
-                conflicts.add(d.id)
-                self.conflict(d)
+                conflicts.append(d)
                 continue
             seen.add(key)
             if key in current:
                 out[d.id] = current[key][0]
         q.supersede(conn, sorted(out.values()))
-        self.report.corrections += len(out)
         return out, conflicts
 
     def conflict(self, d: RecordDraft) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -17,6 +17,27 @@ class RawJson(str):
 
 def json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+IN_CHUNK = 900  # values per IN (...) list: stays under SQLite's bound-parameter limit
+
+
+def among(
+    conn: Connection, column: ColumnElement[Any], values: Sequence[Any]
+) -> Iterator[ColumnElement[bool]]:
+    """Conditions ``column IN values``, to be run one after the other (their results add up).
+
+    PostgreSQL gets one condition with the values as one array parameter (``= ANY(:array)``):
+    one statement per lookup, whatever the number of values, cheap to parse and to plan.
+    SQLite gets ``IN (...)`` lists of at most ``IN_CHUNK`` values.
+    """
+    if not values:
+        return
+    if conn.dialect.name == "postgresql":
+        yield column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+        return
+    for start in range(0, len(values), IN_CHUNK):
+        yield column.in_(values[start : start + IN_CHUNK])
 
 
 def insert_ignore(conn: Connection, table: Table) -> Insert:

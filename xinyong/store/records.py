@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
 from xinyong.search.normalise import normalise_name
-from xinyong.store.dialect import bulk_insert, insert_ignore
+from xinyong.store.dialect import among, bulk_insert, insert_ignore
 from xinyong.store.tables import records, subject_identifiers, subject_names, subjects
 
 RECORD_COLUMNS = (
@@ -29,23 +29,12 @@ RECORD_COLUMNS = (
     "first_seen_at",
     "last_seen_at",
 )
-IN_CHUNK = 900  # stays under SQLite's bound-parameter limit
-
-
-def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def subject_names_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for part in _chunks(ids):
-        out.update(
-            {
-                r.id: r.name
-                for r in conn.execute(select(subjects.c.id, subjects.c.name).where(subjects.c.id.in_(part)))
-            }
-        )
+    for cond in among(conn, subjects.c.id, ids):
+        out.update({r.id: r.name for r in conn.execute(select(subjects.c.id, subjects.c.name).where(cond))})
     return out
 
 
@@ -79,14 +68,14 @@ def rename_subjects(conn: Connection, renames: list[tuple[str, str]], stamp: dat
 
 def existing_record_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    for part in _chunks(ids):
-        found.update(r[0] for r in conn.execute(select(records.c.id).where(records.c.id.in_(part))))
+    for cond in among(conn, records.c.id, ids):
+        found.update(r[0] for r in conn.execute(select(records.c.id).where(cond)))
     return found
 
 
 def touch_records(conn: Connection, ids: Sequence[str], stamp: datetime) -> None:
-    for part in _chunks(ids):
-        conn.execute(update(records).where(records.c.id.in_(part)).values(last_seen_at=stamp))
+    for cond in among(conn, records.c.id, ids):
+        conn.execute(update(records).where(cond).values(last_seen_at=stamp))
 
 
 def current_by_document(
@@ -96,15 +85,10 @@ def current_by_document(
     out: dict[tuple[str, str], tuple[str, str | None]] = {}
     docs = sorted({d for d, _ in keys})
     wanted = set(keys)
-    for part in _chunks(docs):
+    for cond in among(conn, records.c.document_number, docs):
         query = select(
             records.c.id, records.c.document_number, records.c.subject_id, records.c.batch_id
-        ).where(
-            records.c.unit_code == unit,
-            records.c.item_code == item,
-            records.c.status == "current",
-            records.c.document_number.in_(part),
-        )
+        ).where(records.c.unit_code == unit, records.c.item_code == item, records.c.status == "current", cond)
         for r in conn.execute(query):
             if (r.document_number, r.subject_id) in wanted:
                 out[(r.document_number, r.subject_id)] = (r.id, r.batch_id)
@@ -112,8 +96,8 @@ def current_by_document(
 
 
 def supersede(conn: Connection, ids: Sequence[str]) -> None:
-    for part in _chunks(ids):
-        conn.execute(update(records).where(records.c.id.in_(part)).values(status="superseded"))
+    for cond in among(conn, records.c.id, ids):
+        conn.execute(update(records).where(cond).values(status="superseded"))
 
 
 def insert_records(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
