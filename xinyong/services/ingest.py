@@ -12,6 +12,7 @@ killed process leaves the store as it was.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -103,6 +104,20 @@ class _Stored:
     duplicates: int
     corrections: int
     conflicts: list[RecordDraft]
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A chunk being written: its job, the rows read up to its end, its validation problems."""
+
+    job: Future[_Stored]
+    rows: int
+    held: list[Problem]
+
+
+def _row_of(problem: Problem) -> int:
+    row = problem.where.get("row")
+    return row if isinstance(row, int) else 0
 
 
 class _ChunkWriter:
@@ -292,32 +307,31 @@ class _Run:
         self.held: list[Problem] = []  # problems of the chunk being drafted, noted in row order
 
     def load(self, conn: Connection, progress: Progress | None) -> None:
-        """Draft chunk k+1 while chunk k is written; reports are kept in row order all the same.
+        """Draft chunk k+1 while chunk k is written; the report comes out the same all the same.
 
-        All counting and problem noting happens on this thread: a chunk's validation problems
-        are held until the previous chunk's write has been accounted for (its conflicts come
-        first), exactly as if the chunks had been written one after the other.
+        All counting and problem noting happens on this thread, chunk after chunk: a chunk's
+        validation problems are held until its write is done, then noted together with the
+        rows its write refused (documents clashing within the batch), in row order.
         """
         statistics = FreshStatistics(conn, "records", LOADED_TABLES, CHUNK_ROWS)
         writer = _ChunkWriter(threaded=conn.dialect.name == "postgresql")
-        pending: tuple[Future[_Stored], int] | None = None
+        pending: _Pending | None = None
         try:
             for chunk in _chunked(self.source.rows, CHUNK_ROWS):
                 found = [d for d in (self.draft(row) for row in chunk) if d is not None]
                 held, self.held = self.held, []
                 if pending:
-                    self.account(*pending, progress)
-                for problem in held:
-                    self.report.note(problem, self.options.max_reported)
-                pending = writer.submit(self.write_chunk, conn, found, statistics), self.report.rows
+                    self.account(pending, progress)
+                pending = _Pending(
+                    writer.submit(self.write_chunk, conn, found, statistics), self.report.rows, held
+                )
             if pending:
-                self.account(*pending, progress)
+                self.account(pending, progress)
         except InvalidInput:  # the file fails while being read on: the rows checked so far stay reported
             writer.close()
-            if pending and pending[0].exception() is None:
-                self.account(*pending, None)
-            for problem in self.held:
-                self.report.note(problem, self.options.max_reported)
+            if pending and pending.job.exception() is None:
+                self.account(pending, None)
+            self.note_all(self.held)
             raise
         finally:
             writer.close()  # waits for a write still running, so the transaction can end cleanly
@@ -327,15 +341,20 @@ class _Run:
         statistics.grew(conn, stored.added)
         return stored
 
-    def account(self, job: Future[_Stored], rows: int, progress: Progress | None) -> None:
-        stored = job.result()
+    def account(self, pending: _Pending, progress: Progress | None) -> None:
+        stored = pending.job.result()
         self.report.added += stored.added
         self.report.duplicates += stored.duplicates
         self.report.corrections += stored.corrections
-        for d in stored.conflicts:
-            self.conflict(d)
+        self.report.rejected_rows += len(stored.conflicts)
+        clashes = [self.conflict(d) for d in stored.conflicts]
+        self.note_all(heapq.merge(pending.held, clashes, key=_row_of))
         if progress:
-            progress(rows)
+            progress(pending.rows)
+
+    def note_all(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.report.note(problem, self.options.max_reported)
 
     def draft(self, raw: RawRow) -> RecordDraft | None:
         number, cells, read_problems = raw
@@ -409,21 +428,13 @@ class _Run:
         q.supersede(conn, sorted(out.values()))
         return out, conflicts
 
-    def conflict(self, d: RecordDraft) -> None:
-        self.report.rejected_rows += 1
-        self.report.note(
-            Problem(
-                "row.conflicting_document",
-                f"document {d.document_number} appears earlier in this batch with other content",
-                {
-                    "file": self.source.name,
-                    "row": d.source_row,
-                    "field": self.schema.document_number_field or "",
-                },
-                f"文书号 {d.document_number} 在本批次中重复出现且内容不同",
-                d.document_number,
-            ),
-            self.options.max_reported,
+    def conflict(self, d: RecordDraft) -> Problem:
+        return Problem(
+            "row.conflicting_document",
+            f"document {d.document_number} appears earlier in this batch with other content",
+            {"file": self.source.name, "row": d.source_row, "field": self.schema.document_number_field or ""},
+            f"文书号 {d.document_number} 在本批次中重复出现且内容不同",
+            d.document_number,
         )
 
     def link_subjects(self, conn: Connection, fresh: list[RecordDraft]) -> None:

@@ -125,13 +125,16 @@ class FreshStatistics:
     each chunk costs time in proportion to the rows already loaded. ``ANALYZE`` inside the
     transaction sees its own new rows: it runs whenever the loaded table has doubled since
     the statistics were taken (about log2(N) times per batch; nothing when the table was
-    already large). ``SKIP_LOCKED`` makes it skip rather than wait when another loading
-    transaction holds the table's analyse lock. SQLite needs nothing.
+    already large). ``SKIP_LOCKED`` makes it skip rather than wait when another transaction
+    (a loading batch, autovacuum) holds the table's analyse lock; then it is tried again
+    after the next chunk. SQLite needs nothing.
     """
 
     def __init__(self, conn: Connection, driver: str, tables: Sequence[str], min_rows: int) -> None:
-        self.tables, self.min_rows, self.active = tuple(tables), min_rows, conn.dialect.name == "postgresql"
+        self.driver, self.tables, self.min_rows = driver, tuple(tables), min_rows
+        self.active = conn.dialect.name == "postgresql"
         self.known = self.rows = _estimated_rows(conn, driver) if self.active else 0
+        self.analysed = 0  # ANALYZE runs that took effect (for tests and diagnostics)
 
     def grew(self, conn: Connection, rows: int) -> None:
         """Count ``rows`` more rows of the driving table; re-analyse when it has doubled."""
@@ -139,8 +142,11 @@ class FreshStatistics:
             return
         self.rows += rows
         if self.rows - self.known >= self.min_rows and self.rows >= 2 * self.known:
+            before = _estimated_rows(conn, self.driver)
             conn.exec_driver_sql(f"ANALYZE (SKIP_LOCKED) {', '.join(self.tables)}")
-            self.known = self.rows
+            if _estimated_rows(conn, self.driver) != before:  # not skipped
+                self.known = self.rows
+                self.analysed += 1
 
 
 def _estimated_rows(conn: Connection, table: str) -> int:
