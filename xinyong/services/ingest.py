@@ -444,51 +444,33 @@ class _Run:
         renamed = [
             (sid, s.name) for sid, s in by_id.items() if sid in known and s.name and known[sid] != s.name
         ]
+        source = f"batch:{self.report.batch_id}"
         q.insert_subjects(conn, [self.subject_row(s) for s in new])
         q.insert_identifiers(
             conn,
             [
-                {
-                    "scheme": scheme,
-                    "value": value,
-                    "subject_id": s.subject_id,
-                    "source": f"batch:{self.report.batch_id}",
-                    "created_at": self.stamp,
-                }
+                (scheme, value, s.subject_id, source, self.stamp)
                 for s in new
                 for scheme, value in ((s.scheme, s.value), *s.legacy)
             ],
         )
-        q.add_names(
-            conn,
-            [
-                {
-                    "subject_id": sid,
-                    "name": name,
-                    "valid_from": None,
-                    "recorded_at": self.stamp,
-                    "source": f"batch:{self.report.batch_id}",
-                }
-                for sid, name in [(s.subject_id, s.name) for s in new] + renamed
-            ],
-        )
+        names = [(s.subject_id, s.name) for s in new] + renamed
+        q.add_names(conn, [(sid, name, None, self.stamp, source) for sid, name in names])
         q.rename_subjects(conn, renamed, self.stamp)
 
-    def subject_row(self, s: drafts.SubjectKey) -> dict[str, Any]:
-        return {
-            "id": s.subject_id,
-            "kind": s.kind.value,
-            "id_scheme": s.scheme,
-            "id_value": s.value,
-            "name": s.name,
-            "name_search": normalise_name(s.name),
-            "legal_representative": None,
-            "registered_on": None,
-            "region": None,
-            "is_individual_business": s.is_individual_business,
-            "created_at": self.stamp,
-            "updated_at": self.stamp,
-        }
+    def subject_row(self, s: drafts.SubjectKey) -> tuple[Any, ...]:
+        """A new subject in q.SUBJECT_COLUMNS order (register details come from the registry)."""
+        return (
+            s.subject_id,
+            s.kind.value,
+            s.scheme,
+            s.value,
+            s.name,
+            normalise_name(s.name),
+            s.is_individual_business,
+            self.stamp,
+            self.stamp,
+        )
 
     def record_row(self, d: RecordDraft, supersedes: str | None) -> tuple[Any, ...]:
         return (

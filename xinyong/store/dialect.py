@@ -47,21 +47,58 @@ def insert_ignore(conn: Connection, table: Table) -> Insert:
     return sqlite.insert(table).on_conflict_do_nothing()
 
 
-def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert many new rows fast: COPY on PostgreSQL, one executemany on SQLite.
+def bulk_insert(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    skip_existing: bool = False,
+) -> int:
+    """Insert many rows fast: COPY on PostgreSQL, one executemany on SQLite; returns the rows given.
 
-    Values are Python values as for any insert (dates, datetimes, JSON-ready objects).
+    Values are Python values as for any insert (dates, datetimes, JSON-ready objects, RawJson).
+    With ``skip_existing`` rows whose key exists already are skipped (ON CONFLICT DO NOTHING):
+    on PostgreSQL that is one pipelined executemany instead of COPY.
     """
     if conn.dialect.name == "postgresql":
-        return _copy(conn, table, columns, rows)
+        if not skip_existing:
+            return _copy(conn, table, columns, rows)
+        return _insert_many(conn, table, columns, rows)
     procs = [
         (i, _remembered(p)) for i, p in enumerate(_bind_processors(conn, table, columns)) if p is not None
     ]
     data = [_processed(r, procs) for r in rows]
     if data:
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-        conn.exec_driver_sql(sql, data)  # a list of tuples runs as one executemany
+        conn.exec_driver_sql(sql + " ON CONFLICT DO NOTHING" if skip_existing else sql, data)
     return len(data)
+
+
+def _insert_many(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    json_cols = _json_columns(table, columns)
+    data = [[_copy_value(v, i in json_cols) for i, v in enumerate(row)] for row in rows]
+    if data:
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('%s' for _ in columns)}) "
+            "ON CONFLICT DO NOTHING"
+        )
+        driver: Any = conn.connection.driver_connection
+        with driver.cursor() as cur:
+            cur.executemany(sql, data)  # psycopg 3 pipelines the statements
+    return len(data)
+
+
+def _json_columns(table: Table, columns: Sequence[str]) -> set[int]:
+    return {i for i, c in enumerate(columns) if table.c[c].type.__class__.__name__ in ("JSON", "JSONB")}
+
+
+def _copy_value(value: Any, is_json: bool) -> Any:
+    if isinstance(value, RawJson):
+        return str(value)
+    return json_dumps(value) if is_json else value
 
 
 def _processed(row: Sequence[Any], procs: list[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
@@ -100,18 +137,19 @@ def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
     previous ones, so the server parses, checks and indexes them as they come."""
     from psycopg.copy import QueuedLibpqWriter  # PostgreSQL only (the postgres extra)
 
-    json_cols = {i for i, c in enumerate(columns) if table.c[c].type.__class__.__name__ in ("JSON", "JSONB")}
+    json_cols = _json_columns(table, columns)
     driver: Any = conn.connection.driver_connection
     count = 0
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     with driver.cursor() as cur, cur.copy(sql, writer=QueuedLibpqWriter(cur)) as copy:
+        write = copy.write_row
         for row in rows:
-            copy.write_row(
-                [
-                    str(v) if isinstance(v, RawJson) else json_dumps(v) if i in json_cols else v
+            if json_cols:  # RawJson is text already (psycopg writes a str subclass as text)
+                row = [
+                    json_dumps(v) if i in json_cols and not isinstance(v, RawJson) else v
                     for i, v in enumerate(row)
                 ]
-            )
+            write(row)
             count += 1
     return count
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 
 from xinyong.search.normalise import normalise_name
-from xinyong.store.dialect import among, bulk_insert, insert_ignore
+from xinyong.store.dialect import among, bulk_insert
 from xinyong.store.tables import records, subject_identifiers, subject_names, subjects
 
 RECORD_COLUMNS = (
@@ -31,6 +31,21 @@ RECORD_COLUMNS = (
 )
 
 
+SUBJECT_COLUMNS = (
+    "id",
+    "kind",
+    "id_scheme",
+    "id_value",
+    "name",
+    "name_search",
+    "is_individual_business",
+    "created_at",
+    "updated_at",
+)
+IDENTIFIER_COLUMNS = ("scheme", "value", "subject_id", "source", "created_at")
+NAME_COLUMNS = ("subject_id", "name", "valid_from", "recorded_at", "source")
+
+
 def subject_names_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for cond in among(conn, subjects.c.id, ids):
@@ -38,19 +53,19 @@ def subject_names_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def insert_subjects(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert_ignore(conn, subjects), rows)
+def insert_subjects(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """New subjects (tuples in SUBJECT_COLUMNS order); one already stored is left as it is."""
+    bulk_insert(conn, subjects, SUBJECT_COLUMNS, rows, skip_existing=True)
 
 
-def insert_identifiers(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert_ignore(conn, subject_identifiers), rows)
+def insert_identifiers(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Identifier mappings (tuples in IDENTIFIER_COLUMNS order); known ones are left as they are."""
+    bulk_insert(conn, subject_identifiers, IDENTIFIER_COLUMNS, rows, skip_existing=True)
 
 
-def add_names(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(subject_names.insert(), rows)
+def add_names(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Name history rows (tuples in NAME_COLUMNS order)."""
+    bulk_insert(conn, subject_names, NAME_COLUMNS, rows)
 
 
 def rename_subjects(conn: Connection, renames: list[tuple[str, str]], stamp: datetime) -> None:
