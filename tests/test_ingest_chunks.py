@@ -163,3 +163,22 @@ def test_statistics_follow_the_loading_transaction(
     # analysed inside the loading transaction as it grew (at 2, 4 and 8 rows, or on the next chunk
     # when autovacuum held the table just then): the statistics count the batch's own rows
     assert known > before and known >= 4
+
+
+def test_loading_settings_end_with_the_batch(platform: Platform, tmp_path: Path) -> None:
+    """SQLite: the larger page cache used while loading is given back to the pooled connection."""
+    if platform.store.dialect != "sqlite":
+        pytest.skip("the page cache setting is a SQLite matter (PostgreSQL's is SET LOCAL)")
+    with platform.store.read() as conn:
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    report = ingest.ingest_file(
+        platform.store,
+        platform.catalog,
+        write_csv(tmp_path / "p.csv", platform.catalog, [penalty(1)]),
+        HOUSING,
+        STAFF,
+        IngestOptions(today=TODAY),
+    )
+    assert report.added == 1
+    with platform.store.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before

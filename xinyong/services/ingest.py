@@ -37,7 +37,7 @@ from xinyong.search.normalise import normalise_name
 from xinyong.services import events, units
 from xinyong.store import Store
 from xinyong.store import records as q
-from xinyong.store.dialect import FreshStatistics, RawJson, prefer_indexes
+from xinyong.store.dialect import FreshStatistics, RawJson, loading
 from xinyong.store.tables import batches
 
 CHUNK_ROWS = 5000
@@ -258,8 +258,8 @@ def _ingest(
     try:
         with store.write() as conn:
             _open_batch(conn, report, source, actor)
-            prefer_indexes(conn)
-            run.load(conn, progress)
+            with loading(conn):
+                run.load(conn, progress)
             if report.problem_count and not options.accept_valid:
                 raise _Rejected
             report.seconds = time.perf_counter() - started

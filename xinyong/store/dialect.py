@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam, text
@@ -194,9 +195,28 @@ def _estimated_rows(conn: Connection, table: str) -> int:
     return max(int(found or 0), 0)  # -1: never analysed
 
 
-def prefer_indexes(conn: Connection) -> None:
-    """Within one long loading transaction PostgreSQL's statistics still describe the tables as they
-    were before it, so the planner may scan tables that have grown by millions of rows: steer it to
-    the indexes for the rest of the transaction. SQLite needs nothing."""
+SQLITE_LOADING_CACHE_KIB = 256 * 1024  # page cache of a connection while it loads a batch
+
+
+@contextmanager
+def loading(conn: Connection) -> Iterator[None]:
+    """Settings for one long loading transaction on ``conn``.
+
+    PostgreSQL: within it the statistics describe the tables as they were before (until
+    ``FreshStatistics`` refreshes them), so the planner may scan tables that have grown by
+    millions of rows: steer it to the indexes for the rest of the transaction.
+    SQLite: its default page cache (2 MiB) cannot hold the B-trees that random content-hash
+    keys touch, so each insert re-reads index pages and dirty pages spill to the WAL early;
+    a larger cache while loading nearly halves the time of the inserts at 100,000 rows. It is
+    set back afterwards (the connection goes back to the pool).
+    """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_LOADING_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
