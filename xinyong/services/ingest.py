@@ -314,7 +314,7 @@ class _Run:
         self.held: list[Problem] = []  # problems of the chunk being drafted, noted in row order
 
     def load(self, conn: Connection, progress: Progress | None) -> None:
-        """Draft chunk k+1 while chunk k is written; the report comes out the same all the same.
+        """Draft chunk k+1 while chunk k is written, with the report of a one-by-one load.
 
         All counting and problem noting happens on this thread, chunk after chunk: a chunk's
         validation problems are held until its write is done, then noted together with the
