@@ -172,7 +172,7 @@ def _enum(f: FieldDef, enum: EnumDef) -> Converter:
     return many
 
 
-MEMO_LIMIT = 200_000  # distinct raw texts remembered per converter (bounded memory)
+MEMO_LIMIT = 100_000  # distinct raw texts remembered per converter: at most ~17 MB each
 
 
 def _memoised(convert: Converter) -> Converter:
