@@ -283,7 +283,10 @@ class RowValidator:
         bad = {i.field for i in issues} if issues else _NOTHING
         self._check_required(raw, issues)
         if self.id_numbers:
+            known = len(issues)
             self._check_id_numbers(values, issues, bad)
+            if len(issues) > known:  # a given but invalid number is not also "required"
+                bad = {i.field for i in issues}
         if self.future_checked or self.ordered:
             self._check_dates(values, issues)
         if self.conditions:
