@@ -1,0 +1,58 @@
+"""Which disciplinary measures (失信惩戒措施) apply: computed from list entries, never stored.
+
+There is no flag, table or setting that switches a measure on. A measure applies to a subject on a
+day only through a list entry that is published and inside its period on that day, whose list type
+the measure names in ``triggered_by``, and (for measures with their own duration, e.g. three years
+out of government procurement) only within that duration from the entry's start, never beyond the
+entry's own end. Everything that answers "is this subject restricted?" calls :func:`applying`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from xinyong.catalog.lists import ListCatalog, Measure
+from xinyong.domain.lists import Entry
+
+
+@dataclass(frozen=True)
+class Applying:
+    """One measure applying through one entry, until ``until`` (None: until the entry is removed)."""
+
+    measure: Measure
+    entry: Entry
+    until: date | None
+
+
+def measure_end(measure: Measure, entry: Entry) -> date | None:
+    """The last day the measure applies through this entry (the earlier of the two ends)."""
+    if entry.starts_on is None:
+        return None
+    own = measure.duration.after(entry.starts_on) if measure.duration is not None else None
+    ends = [d for d in (own, entry.ends_on) if d is not None]
+    return min(ends) if ends else None
+
+
+def applies(measure: Measure, entry: Entry, today: date) -> bool:
+    """Whether ``measure`` applies through ``entry`` on ``today``."""
+    if entry.list_type not in measure.triggered_by or entry.subject_kind not in measure.subject_kinds:
+        return False
+    if not entry.in_force(today):
+        return False
+    end = measure_end(measure, entry)
+    return end is None or today <= end
+
+
+def applying(
+    lists: ListCatalog, entries: Iterable[Entry], today: date, measure_code: str | None = None
+) -> list[Applying]:
+    """Measures applying today through ``entries`` (optionally only ``measure_code``)."""
+    measures = [lists.measures[measure_code]] if measure_code else list(lists.measures.values())
+    out: list[Applying] = []
+    for entry in entries:
+        for measure in measures:
+            if applies(measure, entry, today):
+                out.append(Applying(measure, entry, measure_end(measure, entry)))
+    return out

@@ -1,0 +1,320 @@
+"""Screening for disciplinary measures (联合奖惩核查) by relying parties, and the parties themselves.
+
+A relying party (e.g. an airline, a procurement centre) is registered by the operator with the
+purposes it declared; its API key is random, shown once and stored as a SHA-256 hash, and can be
+revoked. A screening names a subject identifier, a measure and a purpose: the purpose must be one the
+party declared and one the measure may be screened for, else the party is refused. The answer comes
+only from :func:`xinyong.domain.measures.applies` over the subject's current list entries, and every
+screening is recorded (party, purpose, measure, day, and each identifier's result).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from xinyong.catalog import Catalog
+from xinyong.catalog.lists import Measure, of
+from xinyong.domain.actor import Actor
+from xinyong.domain.enums import Role
+from xinyong.domain.lists import ListState
+from xinyong.domain.measures import applies, measure_end
+from xinyong.domain.permissions import require
+from xinyong.errors import Conflict, InvalidInput, NotFound, NotPermitted, Problem
+from xinyong.services import events
+from xinyong.services.lists import to_entry
+from xinyong.store import Store
+from xinyong.store.tables import list_entries, relying_parties, screenings
+
+KEY_PREFIX = "xyp_"
+MAX_BULK = 100_000
+_CHUNK = 900  # identifiers per IN (...) lookup
+
+
+@dataclass(frozen=True)
+class Party:
+    code: str
+    name: str
+    purposes: frozenset[str]
+    active: bool
+
+    def actor(self) -> Actor:
+        return Actor(role=Role.RELYING_PARTY, unit=self.code, user=f"party:{self.code}")
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _party(row: Any) -> Party:
+    return Party(row.code, row.name, frozenset(row.purposes or ()), bool(row.active))
+
+
+def add_party(
+    store: Store, catalog: Catalog, actor: Actor, *, code: str, name: str, purposes: list[str]
+) -> tuple[Party, str]:
+    """Register a relying party; returns it and its API key (shown once)."""
+    require(actor, "parties.manage")
+    known = of(catalog).purposes
+    problems = [
+        Problem(
+            "parties.unknown_purpose",
+            f"{p!r} is not a screening purpose: {', '.join(known)}",
+            {"field": "purposes"},
+            "未知的核查用途",
+            p,
+        )
+        for p in purposes
+        if p not in known
+    ]
+    if not purposes:
+        problems.append(
+            Problem(
+                "parties.no_purpose",
+                "declare at least one purpose",
+                {"field": "purposes"},
+                "须声明至少一项核查用途",
+            )
+        )
+    if not code.replace("_", "").isalnum():
+        problems.append(Problem("parties.code", "a party code is letters, digits and '_'", {"field": "code"}))
+    if problems:
+        raise InvalidInput(
+            f"relying party {code!r} cannot be registered",
+            message_zh="无法登记该信息使用单位",
+            problems=problems,
+            rule=problems[0].rule,
+        )
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    with store.write() as conn:
+        if conn.execute(select(relying_parties.c.code).where(relying_parties.c.code == code)).first():
+            raise Conflict(
+                f"relying party {code!r} exists", message_zh="该单位已登记", rule="parties.duplicate"
+            )
+        conn.execute(
+            insert(relying_parties).values(
+                code=code,
+                name=name,
+                purposes=sorted(set(purposes)),
+                api_key_hash=hash_key(key),
+                active=True,
+                created_at=events.now(),
+            )
+        )
+        events.append(conn, actor, "party:add", "relying_party", code, {"purposes": sorted(set(purposes))})
+    return Party(code, name, frozenset(purposes), True), key
+
+
+def list_parties(store: Store) -> list[Party]:
+    with store.read() as conn:
+        return [_party(r) for r in conn.execute(select(relying_parties).order_by(relying_parties.c.code))]
+
+
+def revoke(store: Store, actor: Actor, code: str) -> None:
+    """Revoke a party's key: it can no longer screen."""
+    require(actor, "parties.manage")
+    with store.write() as conn:
+        done = conn.execute(
+            update(relying_parties)
+            .where(relying_parties.c.code == code)
+            .values(active=False, api_key_hash=None, revoked_at=events.now())
+        ).rowcount
+        if not done:
+            raise NotFound(
+                f"no relying party {code!r}", message_zh="没有该信息使用单位", rule="parties.unknown"
+            )
+        events.append(conn, actor, "party:revoke", "relying_party", code, {})
+
+
+def authenticate(store: Store, key: str | None) -> Party:
+    if not key:
+        raise NotPermitted(
+            "screening needs a relying party's API key (X-Api-Key)",
+            message_zh="需要接口密钥",
+            rule="auth.key_required",
+        )
+    with store.read() as conn:
+        row = conn.execute(
+            select(relying_parties).where(relying_parties.c.api_key_hash == hash_key(key))
+        ).first()
+    if row is None or not row.active:
+        raise NotPermitted(
+            "unknown or revoked API key", message_zh="接口密钥无效或已停用", rule="auth.key_invalid"
+        )
+    return _party(row)
+
+
+# ---------------------------------------------------------------------------------------------
+# Screening
+
+
+def _entitled(catalog: Catalog, party: Party, measure_code: str, purpose: str) -> Measure:
+    require(party.actor(), "screen")
+    measure = of(catalog).measures.get(measure_code)
+    if measure is None:
+        raise NotFound(
+            f"no measure {measure_code!r}", message_zh="没有该惩戒措施", rule="screen.unknown_measure"
+        )
+    if purpose not in party.purposes:
+        raise NotPermitted(
+            f"{party.code} did not declare the purpose {purpose!r}",
+            message_zh="该单位未声明此核查用途",
+            rule="screen.purpose_not_declared",
+        )
+    if purpose not in measure.purposes:
+        raise NotPermitted(
+            f"the purpose {purpose!r} does not entitle screening for {measure_code} "
+            f"(allowed: {', '.join(sorted(measure.purposes))})",
+            message_zh="该核查用途无权查询此惩戒措施",
+            rule="screen.purpose_not_entitled",
+        )
+    return measure
+
+
+def screen(
+    store: Store, catalog: Catalog, party: Party, *, identifier: str, measure: str, purpose: str, today: date
+) -> dict[str, Any]:
+    """Is the subject restricted by ``measure`` today? With the entry, legal basis and end if so."""
+    m = _entitled(catalog, party, measure, purpose)
+    value = identifier.strip().upper()
+    with store.write() as conn:
+        hits = _lookup(conn, m, [value], today)
+        sid = _record(conn, party, m.code, purpose, today, "single", [value], hits)
+    return _answer(catalog, m, value, hits.get(value), today) | {"screening_id": sid}
+
+
+def screen_bulk(
+    store: Store,
+    catalog: Catalog,
+    party: Party,
+    *,
+    identifiers: Sequence[str],
+    measure: str,
+    purpose: str,
+    today: date,
+    limit: int | None = MAX_BULK,
+) -> dict[str, Any]:
+    """Screen many identifiers at once (at most ``limit`` per call; the CLI streams larger files)."""
+    if limit is not None and len(identifiers) > limit:
+        raise InvalidInput(
+            f"at most {limit} identifiers per call, got {len(identifiers)}",
+            message_zh=f"每次最多核查 {limit} 个代码",
+            rule="screen.bulk_limit",
+        )
+    m = _entitled(catalog, party, measure, purpose)
+    values = [i.strip().upper() for i in identifiers]
+    with store.write() as conn:
+        hits = _lookup(conn, m, values, today)
+        sid = _record(conn, party, m.code, purpose, today, "bulk", values, hits)
+    restricted = [_answer(catalog, m, v, hits[v], today) for v in values if v in hits]
+    return {
+        "screening_id": sid,
+        "measure": m.code,
+        "total": len(values),
+        "restricted": len(restricted),
+        "results": restricted,
+    }
+
+
+def _lookup(conn: Connection, measure: Measure, values: list[str], today: date) -> dict[str, Any]:
+    """identifier → the entry row through which ``measure`` applies today (only those restricted)."""
+    found: dict[str, Any] = {}
+    types = sorted(measure.triggered_by)
+    cols = select(list_entries).where(
+        list_entries.c.state == ListState.PUBLISHED.value, list_entries.c.list_type.in_(types)
+    )
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start : start + _CHUNK]
+        for row in conn.execute(cols.where(list_entries.c.id_value.in_(chunk))):
+            entry = to_entry(row)
+            if applies(measure, entry, today) and row.id_value not in found:
+                found[row.id_value] = row
+    return found
+
+
+def _record(
+    conn: Connection,
+    party: Party,
+    measure: str,
+    purpose: str,
+    today: date,
+    mode: str,
+    values: list[str],
+    hits: dict[str, Any],
+) -> int:
+    sid = int(
+        conn.execute(
+            insert(screenings)
+            .returning(screenings.c.id)
+            .values(
+                party_code=party.code,
+                purpose=purpose,
+                measure=measure,
+                screened_on=today,
+                recorded_at=events.now(),
+                mode=mode,
+                total=len(values),
+                restricted=sum(1 for v in values if v in hits),
+            )
+        ).scalar_one()
+    )
+    rows = ((sid, seq, v, hits[v].id if v in hits else None) for seq, v in enumerate(values))
+    _insert_results(conn, rows)
+    return sid
+
+
+def _insert_results(conn: Connection, rows: Iterable[tuple[int, int, str, str | None]]) -> None:
+    batch: list[tuple[int, int, str, str | None]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= 50_000:
+            _flush(conn, batch)
+            batch = []
+    if batch:
+        _flush(conn, batch)
+
+
+def _flush(conn: Connection, batch: list[tuple[int, int, str, str | None]]) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "INSERT INTO screening_results (screening_id, seq, id_value, entry_id) VALUES (?, ?, ?, ?)", batch
+        )
+        return
+    raw: Any = conn.connection.driver_connection  # psycopg 3: COPY is its fastest bulk insert
+    with (
+        raw.cursor() as cur,
+        cur.copy("COPY screening_results (screening_id, seq, id_value, entry_id) FROM STDIN") as copy,
+    ):
+        for row in batch:
+            copy.write_row(row)
+
+
+def _answer(catalog: Catalog, m: Measure, value: str, row: Any | None, today: date) -> dict[str, Any]:
+    if row is None:
+        return {"identifier": value, "measure": m.code, "restricted": False}
+    entry = to_entry(row)
+    lt = of(catalog).list_type(entry.list_type)
+    until = measure_end(m, entry)
+    return {
+        "identifier": value,
+        "measure": m.code,
+        "restricted": True,
+        "entry": {
+            "id": entry.id,
+            "list_type": lt.code,
+            "list_name_zh": lt.name_zh,
+            "decision_document": entry.decision_document,
+            "deciding_unit": entry.unit_code,
+            "starts_on": entry.starts_on.isoformat() if entry.starts_on else None,
+        },
+        "legal_basis": [str(b) for b in m.legal_basis],
+        "ends_on": until.isoformat() if until else None,
+        "as_of": today.isoformat(),
+    }
