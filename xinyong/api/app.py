@@ -16,6 +16,8 @@ from xinyong.api import catalog as catalog_api
 from xinyong.api import check as check_api
 from xinyong.api import errors
 from xinyong.api import ingest as ingest_api
+from xinyong.api import lists as lists_api
+from xinyong.api import screen as screen_api
 from xinyong.api.deps import platform
 from xinyong.domain.ratelimit import RateLimiter
 from xinyong.services.platform import Platform
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
     app.include_router(check_api.router)
     app.include_router(audit_api.router)
     app.include_router(audit_api.well_known)
+    app.include_router(lists_api.router)
+    app.include_router(screen_api.router)
     app.include_router(pages.router)
     app.include_router(operator_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")

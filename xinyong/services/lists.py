@@ -103,7 +103,7 @@ def _age(scheme: str, value: str, on: date) -> int | None:
     return ids.parse_resident_id(value).age_on(on)
 
 
-def _unit_domain(conn: Connection, unit: str) -> str:
+def unit_domain(conn: Connection, unit: str) -> str:
     domain = conn.execute(
         select(source_units.c.domain).where(source_units.c.code == unit, source_units.c.active.is_(True))
     ).scalar()
@@ -140,7 +140,7 @@ def propose(
         subject_id, scheme, value, kind, name, _ = _subject(conn, identifier, subject_name)
         problems = rules.proposal_problems(
             lt,
-            unit_domain=_unit_domain(conn, actor.unit),
+            unit_domain=unit_domain(conn, actor.unit),
             subject_kind=kind,
             ground=ground,
             basis_document=basis_document,
@@ -177,7 +177,7 @@ def propose(
                 updated_at=stamp,
             )
         )
-        _transition(
+        record_transition(
             conn,
             actor,
             entry_id,
@@ -384,7 +384,7 @@ def _step(
         entry = to_entry(row)
         new, details = change(entry, list_type(platform.catalog, entry.list_type))
         _save(conn, new, row)
-        _transition(
+        record_transition(
             conn, actor, entry_id, action, entry.state, new.state, on, document, details, row.subject_id
         )
     return get_entry(platform.store, entry_id)
@@ -408,7 +408,7 @@ def _save(conn: Connection, entry: Entry, row: Any) -> None:
     conn.execute(update(list_entries).where(list_entries.c.id == entry.id).values(**values))
 
 
-def _transition(
+def record_transition(
     conn: Connection,
     actor: Actor,
     entry_id: str,
@@ -494,7 +494,7 @@ def expire(platform: Platform, today: date) -> dict[str, Any]:
                 )
             ).rowcount
             if claimed == 1:
-                _transition(
+                record_transition(
                     conn,
                     actor,
                     entry.id,
@@ -651,3 +651,16 @@ def notice_content(catalog: Catalog, entry: Entry) -> dict[str, Any]:
         else "可向执行法院申请纠正，对驳回决定可向上一级人民法院申请复议",
         "defence_working_days": lt.defence_working_days,
     }
+
+
+def workflow_entry(store: Store, actor: Actor, entry_id: str) -> Entry:
+    """An entry for its deciding unit's staff (or operators and auditors)."""
+    require(actor, "lists.read_workflow")
+    entry = get_entry(store, entry_id)
+    if actor.unit and entry.unit_code != actor.unit:
+        raise NotPermitted(
+            "this entry belongs to another unit",
+            message_zh="无权查看其他单位的名单条目",
+            rule="lists.not_deciding_unit",
+        )
+    return entry
