@@ -25,8 +25,13 @@ def _counts(platform: Platform) -> tuple[int, int, int]:
 
 def _propose(platform: Platform, **over: object) -> object:
     args: dict[str, object] = {
-        "list_type_code": "court_dishonest_debtor", "identifier": ADULT, "ground": "refuses_settlement",
-        "basis_document": "(2025)粤0304民初1号", "facts": "拒不履行", "subject_name": "张三", "on": D0,
+        "list_type_code": "court_dishonest_debtor",
+        "identifier": ADULT,
+        "ground": "refuses_settlement",
+        "basis_document": "(2025)粤0304民初1号",
+        "facts": "拒不履行",
+        "subject_name": "张三",
+        "on": D0,
     }
     args.update(over)
     actor = args.pop("actor", COURT)
@@ -41,8 +46,16 @@ def _propose(platform: Platform, **over: object) -> object:
         ({"actor": TAX}, NotPermitted, "lists.unit_without_power"),
         ({"identifier": MINOR}, InvalidInput, "lists.minor"),
         ({"facts": ""}, InvalidInput, "lists.no_facts"),
-        ({"list_type_code": "abnormal_operations", "identifier": ADULT, "ground": "no_annual_report",
-          "actor": SAMR}, InvalidInput, "lists.subject_kind"),
+        (
+            {
+                "list_type_code": "abnormal_operations",
+                "identifier": ADULT,
+                "ground": "no_annual_report",
+                "actor": SAMR,
+            },
+            InvalidInput,
+            "lists.subject_kind",
+        ),
         ({"identifier": "123"}, InvalidInput, "lists.identifier"),
     ],
 )
@@ -60,14 +73,26 @@ def test_every_problem_is_reported_at_once(platform: Platform) -> None:
     with pytest.raises(InvalidInput) as exc:
         _propose(platform, actor=TAX, identifier=MINOR, basis_document="", ground="x")
     rules = {p.rule for p in exc.value.problems}
-    assert {"lists.unit_without_power", "lists.minor", "lists.no_effective_document",
-            "lists.outside_criteria"} <= rules
+    assert {
+        "lists.unit_without_power",
+        "lists.minor",
+        "lists.no_effective_document",
+        "lists.outside_criteria",
+    } <= rules
 
 
 def test_minor_is_refused_only_where_the_list_excludes_minors(platform: Platform) -> None:
-    entry = lists.propose(platform, SAMR, list_type_code="samr_serious_illegal", identifier=MINOR,
-                          ground="heavy_fine", basis_document="深市监罚〔2026〕1号", facts="x",
-                          subject_name="李四", on=D0)
+    entry = lists.propose(
+        platform,
+        SAMR,
+        list_type_code="samr_serious_illegal",
+        identifier=MINOR,
+        ground="heavy_fine",
+        basis_document="深市监罚〔2026〕1号",
+        facts="x",
+        subject_name="李四",
+        on=D0,
+    )
     assert entry.state is ListState.PROPOSED
 
 
@@ -90,9 +115,17 @@ def test_samr_listing_goes_through_notice_and_defence(platform: Platform) -> Non
 
 
 def _samr_proposal(platform: Platform) -> str:
-    return lists.propose(platform, SAMR, list_type_code="samr_serious_illegal", identifier=COMPANY,
-                         ground="heavy_fine", basis_document="深市监罚〔2026〕2号", facts="x",
-                         subject_name="某公司", on=D0).id
+    return lists.propose(
+        platform,
+        SAMR,
+        list_type_code="samr_serious_illegal",
+        identifier=COMPANY,
+        ground="heavy_fine",
+        basis_document="深市监罚〔2026〕2号",
+        facts="x",
+        subject_name="某公司",
+        on=D0,
+    ).id
 
 
 def test_decision_without_notice_or_inside_the_window_is_refused(platform: Platform) -> None:
@@ -120,8 +153,14 @@ def test_statements_must_be_considered_and_come_in_time(platform: Platform) -> N
     with pytest.raises(ProcedureError) as exc2:
         lists.record_statement(platform, SAMR, entry_id, statement="迟到", on=date(2026, 3, 20))
     assert exc2.value.rule == "lists.defence_window_closed"
-    done = lists.decide(platform, SAMR, entry_id, decision_document="D1", on=D0 + timedelta(days=2),
-                        statements_considered="陈述理由不成立：整改不涉及违法事实")
+    done = lists.decide(
+        platform,
+        SAMR,
+        entry_id,
+        decision_document="D1",
+        on=D0 + timedelta(days=2),
+        statements_considered="陈述理由不成立：整改不涉及违法事实",
+    )
     assert done.state is ListState.DECIDED and done.statements == 1
 
 
@@ -130,12 +169,29 @@ def test_illegal_transitions_are_clear_errors(platform: Platform, action: str) -
     entry = _propose(platform)
     calls = {
         "publish": lambda: lists.publish(platform, COURT, entry.id, on=D0),  # type: ignore[attr-defined]
-        "extend": lambda: lists.extend(platform, COURT, entry.id, by="P1Y", document="X",  # type: ignore[attr-defined]
-                                       on=D0),
-        "remove": lambda: lists.remove(platform, COURT, entry.id, reason="performed",  # type: ignore[attr-defined]
-                                       document="X", on=D0),
-        "record_statement": lambda: lists.record_statement(platform, COURT, entry.id,  # type: ignore[attr-defined]
-                                                           statement="x", on=D0),
+        "extend": lambda: lists.extend(
+            platform,
+            COURT,
+            entry.id,
+            by="P1Y",
+            document="X",  # type: ignore[attr-defined]
+            on=D0,
+        ),
+        "remove": lambda: lists.remove(
+            platform,
+            COURT,
+            entry.id,
+            reason="performed",  # type: ignore[attr-defined]
+            document="X",
+            on=D0,
+        ),
+        "record_statement": lambda: lists.record_statement(
+            platform,
+            COURT,
+            entry.id,  # type: ignore[attr-defined]
+            statement="x",
+            on=D0,
+        ),
     }
     with pytest.raises(ProcedureError) as exc:
         calls[action]()
@@ -173,8 +229,15 @@ def test_removal_conditions_deadline_and_early_removal(platform: Platform) -> No
     with pytest.raises(ProcedureError):
         lists.remove(platform, COURT, court.id, reason="period_ended", on=D0)
     # Performed on Friday 2026-04-03; Qingming holiday 4-6 April: 3 working days end on Thursday 9 April.
-    gone = lists.remove(platform, COURT, court.id, reason="performed", document="(2026)粤0304执555号之一",
-                        trigger_on=date(2026, 4, 3), on=date(2026, 4, 8))
+    gone = lists.remove(
+        platform,
+        COURT,
+        court.id,
+        reason="performed",
+        document="(2026)粤0304执555号之一",
+        trigger_on=date(2026, 4, 3),
+        on=date(2026, 4, 8),
+    )
     assert gone.state is ListState.REMOVED
     last = lists.history(platform.store, court.id)[-1]
     assert last["details"]["due"] == "2026-04-09" and last["details"]["on_time"] is True
@@ -183,15 +246,23 @@ def test_removal_conditions_deadline_and_early_removal(platform: Platform) -> No
         lists.remove(platform, SAMR, samr.id, reason="repaired", document="修复决定", on=date(2026, 12, 1))
     assert exc2.value.rule == "lists.early_removal_too_soon"
     assert samr.starts_on is not None
-    later = lists.remove(platform, SAMR, samr.id, reason="repaired", document="修复决定",
-                         on=date(2027, 3, 10))
+    later = lists.remove(
+        platform, SAMR, samr.id, reason="repaired", document="修复决定", on=date(2027, 3, 10)
+    )
     assert later.state is ListState.REMOVED
 
 
 def test_deadline_in_a_year_without_schedule_is_flagged(platform: Platform) -> None:
     entry = court_listing(platform, on=date(2026, 12, 28))
-    gone = lists.remove(platform, COURT, entry.id, reason="performed", document="R",
-                        trigger_on=date(2031, 12, 30), on=date(2031, 12, 30))
+    gone = lists.remove(
+        platform,
+        COURT,
+        entry.id,
+        reason="performed",
+        document="R",
+        trigger_on=date(2031, 12, 30),
+        on=date(2031, 12, 30),
+    )
     details = lists.history(platform.store, gone.id)[-1]["details"]
     assert details["due"] is None and details["due_unknown_year"] is not None and details["on_time"] is None
 
@@ -199,10 +270,17 @@ def test_deadline_in_a_year_without_schedule_is_flagged(platform: Platform) -> N
 def test_every_step_is_an_audit_event(platform: Platform) -> None:
     entry = samr_listing(platform)
     with platform.store.read() as conn:
-        actions = conn.execute(select(events.c.action, events.c.document_number).where(
-            events.c.object_id == entry.id).order_by(events.c.seq)).all()
-    assert [a for a, _ in actions] == ["list_entry:propose", "list_entry:notify", "list_entry:decide",
-                                       "list_entry:publish"]
+        actions = conn.execute(
+            select(events.c.action, events.c.document_number)
+            .where(events.c.object_id == entry.id)
+            .order_by(events.c.seq)
+        ).all()
+    assert [a for a, _ in actions] == [
+        "list_entry:propose",
+        "list_entry:notify",
+        "list_entry:decide",
+        "list_entry:publish",
+    ]
     assert actions[2][1] == "深市监列〔2026〕7号"
 
 
