@@ -50,7 +50,8 @@ def _copy_catalog(tmp_path: Path) -> Path:
     ("needle", "replacement", "rule"),
     [
         (
-            "    triggered_by: [court_dishonest_debtor]\n    purposes: [ticketing]\n  - code: no_g_train_seats",
+            "    triggered_by: [court_dishonest_debtor]\n    purposes: [ticketing]\n"
+            "  - code: no_g_train_seats",
             "    triggered_by: []\n    purposes: [ticketing]\n  - code: no_g_train_seats",
             "measure.no_trigger",
         ),
@@ -60,8 +61,8 @@ def _copy_catalog(tmp_path: Path) -> Path:
             "measure.unknown_list_type",
         ),
         (
-            "    legal_basis:\n      - {instrument: 中华人民共和国公司法（2023年修订）, article: 第一百七十八条第一款第（五）项, "
-            "level: law}\n",
+            "    legal_basis:\n      - {instrument: 中华人民共和国公司法（2023年修订）, "
+            "article: 第一百七十八条第一款第（五）项, level: law}\n",
             "",
             "measure.legal_basis_missing",
         ),
