@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from xinyong.cli_audit import audit_app
+from xinyong.cli_lists import install as install_lists
 from xinyong.errors import XinyongError
 from xinyong.settings import Settings, describe
 
@@ -32,6 +33,7 @@ app.add_typer(ids_app, name="ids")
 app.add_typer(audit_app, name="audit")
 units_app = typer.Typer(help="Source units (信息提供单位) and their API keys.", no_args_is_help=True)
 app.add_typer(units_app, name="units")
+install_lists(app)  # lists, parties, calendar, jobs (xinyong.cli_lists)
 
 console = Console()
 err_console = Console(stderr=True)

@@ -65,6 +65,11 @@ class Settings:
         "XINYONG_DEMO_RECORDS", 200000, "Records in the synthetic city made by `make demo`."
     )
     demo_seed: int = _setting("XINYONG_DEMO_SEED", 1, "Seed of the synthetic city made by `make demo`.")
+    jobs_interval_s: int = _setting(
+        "XINYONG_JOBS_INTERVAL_S",
+        3600,
+        "Seconds between the server's runs of the daily jobs (list expiry …); 0 turns the scheduler off.",
+    )
 
     @property
     def effective_database_url(self) -> str:

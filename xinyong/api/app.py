@@ -20,6 +20,7 @@ from xinyong.api import lists as lists_api
 from xinyong.api import screen as screen_api
 from xinyong.api.deps import platform
 from xinyong.domain.ratelimit import RateLimiter
+from xinyong.services import jobs
 from xinyong.services.platform import Platform
 from xinyong.settings import PACKAGE_DIR, Settings
 from xinyong.web import operator as operator_pages
@@ -37,7 +38,10 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = jobs.start_scheduler(app.state.platform) if own else None  # xinyong.services.jobs
         yield
+        if scheduler is not None:
+            scheduler.stop()
         if own:
             app.state.platform.close()
 

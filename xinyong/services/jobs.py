@@ -89,3 +89,13 @@ def _expire_lists(platform: Platform, today: date) -> dict[str, Any]:
 
 
 register("lists.expire", _expire_lists)
+
+
+def start_scheduler(platform: Platform) -> Scheduler | None:
+    """Start the in-app scheduler unless ``XINYONG_JOBS_INTERVAL_S`` is 0."""
+    interval = platform.settings.jobs_interval_s
+    if interval <= 0:
+        return None
+    scheduler = Scheduler(platform, interval)
+    scheduler.start()
+    return scheduler
