@@ -40,6 +40,7 @@ def parse_schedule(data: Any, where: str) -> YearSchedule:
             rule="calendar.file",
         )
     year = data.get("year")
+    year = int(year) if isinstance(year, str) and year.isdigit() else year
     if not isinstance(year, int):
         problems.append(
             Problem("calendar.year", "year must be a whole number", {"file": where, "field": "year"})
@@ -93,7 +94,18 @@ def _days(raw: Any, where: str, key: str, problems: list[Problem]) -> set[date]:
 
 
 def read_file(path: Path) -> YearSchedule:
-    return parse_schedule(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+    """Read a schedule file; every value is read as text (a malformed date is reported, not raised)."""
+    try:
+        data = yaml.load(
+            path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader
+        )  # BaseLoader: str, list, dict only
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InvalidInput(
+            f"{path.name}: cannot read the schedule: {exc}",
+            message_zh="无法读取节假日安排文件",
+            rule="calendar.file",
+        ) from None
+    return parse_schedule(data, path.name)
 
 
 def load(store: Store, actor: Actor, schedule: YearSchedule) -> None:
