@@ -18,7 +18,7 @@ from xinyong.errors import InvalidInput
 from xinyong.services import court_import, lists, screening, workcalendar
 from xinyong.services.platform import Platform
 from xinyong.settings import Settings
-from xinyong.store.tables import list_entries, screening_results, screenings
+from xinyong.store.tables import list_entries, screenings
 
 OP = Actor.operator("op")
 
@@ -131,16 +131,10 @@ def test_bulk_screening_json_and_file(dated: Platform, client: TestClient) -> No
         files={"file": ("ids.txt", "\n".join([ADULT, *others]).encode())},
     ).json()
     assert file["restricted"] == 1
-    with dated.store.read() as conn:
-        hits = (
-            conn.execute(
-                select(screening_results.c.id_value).where(screening_results.c.entry_id.is_not(None))
-            )
-            .scalars()
-            .all()
-        )
-        assert conn.execute(select(func.count()).select_from(screening_results)).scalar_one() == 56
-    assert hits == [ADULT, ADULT]
+    recorded = screening.recorded(dated.store, file["screening_id"])
+    assert len(recorded) == 28 and recorded[0][0] == ADULT and recorded[0][1] is not None
+    assert all(entry is None for _, entry in recorded[1:])
+    assert len(screening.recorded(dated.store, body["screening_id"])) == 28
 
 
 def test_bulk_limit(dated: Platform) -> None:

@@ -84,12 +84,17 @@ class Entry:
 
     def in_force(self, today: date) -> bool:
         """Published and inside its period today: the only state in which measures apply."""
-        return (
-            self.state is ListState.PUBLISHED
-            and self.starts_on is not None
-            and self.starts_on <= today
-            and (self.ends_on is None or today <= self.ends_on)
-        )
+        return in_force(self.state, self.starts_on, self.ends_on, today)
+
+
+def in_force(state: ListState, starts_on: date | None, ends_on: date | None, today: date) -> bool:
+    """Whether an entry in ``state`` with this period is in force on ``today``."""
+    return (
+        state is ListState.PUBLISHED
+        and starts_on is not None
+        and starts_on <= today
+        and (ends_on is None or today <= ends_on)
+    )
 
 
 def _procedure(rule: str, message: str, message_zh: str) -> ProcedureError:

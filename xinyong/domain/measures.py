@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from xinyong.catalog.lists import ListCatalog, Measure
-from xinyong.domain.lists import Entry
+from xinyong.domain.enums import SubjectKind
+from xinyong.domain.lists import Entry, ListState, in_force
 
 
 @dataclass(frozen=True)
@@ -28,20 +29,39 @@ class Applying:
 
 def measure_end(measure: Measure, entry: Entry) -> date | None:
     """The last day the measure applies through this entry (the earlier of the two ends)."""
-    if entry.starts_on is None:
+    return end_of(measure, entry.starts_on, entry.ends_on)
+
+
+def end_of(measure: Measure, starts_on: date | None, ends_on: date | None) -> date | None:
+    if starts_on is None:
         return None
-    own = measure.duration.after(entry.starts_on) if measure.duration is not None else None
-    ends = [d for d in (own, entry.ends_on) if d is not None]
+    own = measure.duration.after(starts_on) if measure.duration is not None else None
+    ends = [d for d in (own, ends_on) if d is not None]
     return min(ends) if ends else None
 
 
 def applies(measure: Measure, entry: Entry, today: date) -> bool:
     """Whether ``measure`` applies through ``entry`` on ``today``."""
-    if entry.list_type not in measure.triggered_by or entry.subject_kind not in measure.subject_kinds:
+    return applies_to(
+        measure, entry.list_type, entry.subject_kind, entry.state, entry.starts_on, entry.ends_on, today
+    )
+
+
+def applies_to(
+    measure: Measure,
+    list_type: str,
+    subject_kind: SubjectKind,
+    state: ListState,
+    starts_on: date | None,
+    ends_on: date | None,
+    today: date,
+) -> bool:
+    """:func:`applies` on an entry's relevant fields (bulk screening reads only these)."""
+    if list_type not in measure.triggered_by or subject_kind not in measure.subject_kinds:
         return False
-    if not entry.in_force(today):
+    if not in_force(state, starts_on, ends_on, today):
         return False
-    end = measure_end(measure, entry)
+    end = end_of(measure, starts_on, ends_on)
     return end is None or today <= end
 
 

@@ -117,8 +117,11 @@ class WorkCalendar:
     def add_working_days(self, start: date, count: int) -> Deadline:
         """The ``count``-th working day after ``start`` (``start`` itself not counted)."""
         if count < 0:
-            raise InvalidInput("a deadline counts a non-negative number of working days",
-                               message_zh="期限的工作日数不能为负", rule="calendar.negative")
+            raise InvalidInput(
+                "a deadline counts a non-negative number of working days",
+                message_zh="期限的工作日数不能为负",
+                rule="calendar.negative",
+            )
         day, left = start, count
         while left:
             day += timedelta(days=1)

@@ -57,16 +57,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("api_key_hash", name=op.f("uq_relying_parties_api_key_hash")),
     )
     op.create_table(
-        "screening_results",
-        sa.Column("screening_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("id_value", sa.String(length=64), nullable=False),
-        sa.Column(
-            "entry_id", sa.String(length=32), nullable=True, comment="the entry that restricts, if any"
-        ),
-        sa.PrimaryKeyConstraint("screening_id", "seq", name=op.f("pk_screening_results")),
-    )
-    op.create_table(
         "list_entries",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("list_type", sa.String(length=64), nullable=False, comment="catalog list type code"),
@@ -124,10 +114,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_list_entries")),
     )
     with op.batch_alter_table("list_entries", schema=None) as batch_op:
-        batch_op.create_index("ix_list_entries_id_value_state", ["id_value", "state"], unique=False)
         batch_op.create_index(
-            "ix_list_entries_list_type_state", ["list_type", "state", "starts_on"], unique=False
+            "ix_list_entries_id_value_state", ["id_value", "state", "list_type"], unique=False
         )
+        batch_op.create_index("ix_list_entries_list_type_starts_on", ["list_type", "starts_on"], unique=False)
         batch_op.create_index("ix_list_entries_state_ends_on", ["state", "ends_on"], unique=False)
         batch_op.create_index("ix_list_entries_subject_id", ["subject_id"], unique=False)
         batch_op.create_index(
@@ -147,6 +137,18 @@ def upgrade() -> None:
         sa.Column("mode", sa.String(length=8), nullable=False, comment="single or bulk"),
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("restricted", sa.Integer(), nullable=False),
+        sa.Column(
+            "identifiers",
+            sa.LargeBinary(),
+            nullable=False,
+            comment="zlib: screened identifiers, one a line",
+        ),
+        sa.Column(
+            "results",
+            sa.LargeBinary(),
+            nullable=False,
+            comment="zlib: each line's restricting entry id or ''",
+        ),
         sa.ForeignKeyConstraint(
             ["party_code"], ["relying_parties.code"], name=op.f("fk_screenings_party_code_relying_parties")
         ),
@@ -198,11 +200,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_list_entries_unit_code_decision_document")
         batch_op.drop_index("ix_list_entries_subject_id")
         batch_op.drop_index("ix_list_entries_state_ends_on")
-        batch_op.drop_index("ix_list_entries_list_type_state")
+        batch_op.drop_index("ix_list_entries_list_type_starts_on")
         batch_op.drop_index("ix_list_entries_id_value_state")
 
     op.drop_table("list_entries")
-    op.drop_table("screening_results")
     op.drop_table("relying_parties")
     op.drop_table("calendar_schedules")
     # ### end Alembic commands ###
