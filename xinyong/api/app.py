@@ -23,6 +23,7 @@ from xinyong.domain.ratelimit import RateLimiter
 from xinyong.services import jobs
 from xinyong.services.platform import Platform
 from xinyong.settings import PACKAGE_DIR, Settings
+from xinyong.web import lists as lists_pages
 from xinyong.web import operator as operator_pages
 from xinyong.web import pages
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
     app.include_router(screen_api.router)
     app.include_router(pages.router)
     app.include_router(operator_pages.router)
+    app.include_router(lists_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and store check")
