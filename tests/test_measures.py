@@ -236,3 +236,104 @@ def test_no_api_route_writes_measures(platform: Platform) -> None:
         and "measure" in r.path
     ]
     assert writes == []
+
+
+def test_named_persons_of_a_listed_unit_are_bound_only_by_measures_naming_them(platform: Platform) -> None:
+    from lists_helpers import resident_id
+
+    from xinyong.errors import InvalidInput
+
+    rep = resident_id(date(1975, 3, 3))
+    entry = lists.propose(
+        platform,
+        COURT,
+        list_type_code="court_dishonest_debtor",
+        identifier=COMPANY,
+        ground="refuses_settlement",
+        basis_document="B",
+        facts="F",
+        subject_name="某公司",
+        on=D0,
+    )
+    with pytest.raises(InvalidInput) as exc:
+        lists.decide(
+            platform, COURT, entry.id, decision_document="D", on=D0, named_persons=[("cousin", rep, "某某")]
+        )
+    assert exc.value.rule == "lists.person_role"
+    lists.decide(
+        platform,
+        COURT,
+        entry.id,
+        decision_document="D",
+        on=D0,
+        named_persons=[("legal_representative", rep, "赵法代")],
+    )
+    lists.publish(platform, COURT, entry.id, on=D0)
+    assert lists.persons_of(platform.store, entry.id) == [("legal_representative", rep, "赵法代")]
+    party, _ = screening.add_party(
+        platform.store,
+        platform.catalog,
+        Actor.operator("op"),
+        code="p",
+        name="p",
+        purposes=["ticketing", "appointment"],
+    )
+    flights = screening.screen(
+        platform.store,
+        platform.catalog,
+        party,
+        identifier=rep,
+        measure="no_flights",
+        purpose="ticketing",
+        today=D0,
+    )
+    assert flights["restricted"] and flights["as_person"] == "legal_representative"
+    officer = screening.screen(
+        platform.store,
+        platform.catalog,
+        party,
+        identifier=rep,
+        measure="not_company_officer",
+        purpose="appointment",
+        today=D0,
+    )
+    assert officer["restricted"] is False  # that measure binds the listed subject only
+    after = screening.screen(
+        platform.store,
+        platform.catalog,
+        party,
+        identifier=rep,
+        measure="no_flights",
+        purpose="ticketing",
+        today=date(2028, 3, 3),
+    )
+    assert after["restricted"] is False
+
+
+def test_individuals_have_no_named_persons(platform: Platform) -> None:
+    from lists_helpers import ADULT, resident_id
+
+    from xinyong.errors import InvalidInput
+
+    entry = lists.propose(
+        platform,
+        COURT,
+        list_type_code="court_dishonest_debtor",
+        identifier=ADULT,
+        ground="refuses_settlement",
+        basis_document="B",
+        facts="F",
+        subject_name="张三",
+        on=D0,
+    )
+    with pytest.raises(InvalidInput) as exc:
+        lists.decide(
+            platform,
+            COURT,
+            entry.id,
+            decision_document="D",
+            on=D0,
+            named_persons=[("legal_representative", resident_id(date(1975, 3, 3)), "x")],
+        )
+    assert exc.value.rule == "lists.persons_of_individual"
+    assert lists.get_entry(platform.store, entry.id).state is ListState.PROPOSED

@@ -47,9 +47,21 @@ class StatementBody(BaseModel):
     statement: str
 
 
+class NamedPerson(BaseModel):
+    role: str = Field(
+        ..., description="legal_representative, principal, directly_responsible, actual_controller"
+    )
+    id_number: str = Field(..., description="Resident ID number")
+    name: str
+
+
 class DecideBody(BaseModel):
     decision_document: str
     statements_considered: str = ""
+    named_persons: list[NamedPerson] = Field(
+        default_factory=list,
+        description="Persons of a listed unit the decision binds (法释〔2015〕17号 art. 3)",
+    )
 
 
 class ExtendBody(BaseModel):
@@ -149,6 +161,7 @@ def decide(
             entry_id,
             decision_document=body.decision_document,
             statements_considered=body.statements_considered,
+            named_persons=[(n.role, n.id_number, n.name) for n in body.named_persons],
         )
     )
 

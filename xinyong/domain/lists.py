@@ -232,6 +232,34 @@ def check_decision(
         )
 
 
+def person_problems(
+    subject_kind: SubjectKind, persons: list[tuple[str, str, str]], roles: tuple[str, ...]
+) -> list[Problem]:
+    """Named persons (role, resident ID, name) may be recorded only for units, in known roles."""
+    out: list[Problem] = []
+    if persons and subject_kind is SubjectKind.INDIVIDUAL:
+        out.append(
+            Problem(
+                "lists.persons_of_individual",
+                "only a unit's listing names bound persons",
+                {"field": "named_persons"},
+                "仅单位被列入时可载明受约束的人员",
+            )
+        )
+    for role, _, _ in persons:
+        if role not in roles:
+            out.append(
+                Problem(
+                    "lists.person_role",
+                    f"{role!r} is not one of {', '.join(roles)}",
+                    {"field": "named_persons"},
+                    "人员身份不在法定范围内",
+                    role,
+                )
+            )
+    return out
+
+
 def period_end(lt: ListType, ground: str, starts_on: date) -> date | None:
     """Last day of the listing (inclusive), or None for grounds with no fixed period."""
     period = lt.grounds[ground].period

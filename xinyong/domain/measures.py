@@ -76,3 +76,9 @@ def applying(
             if applies(measure, entry, today):
                 out.append(Applying(measure, entry, measure_end(measure, entry)))
     return out
+
+
+def binds_person(measure: Measure, role: str) -> bool:
+    """Whether the measure's basis names persons in ``role`` of a listed unit (e.g. its legal
+    representative under 法释〔2015〕17号 art. 3); they are restricted only through the unit's entry."""
+    return measure.target == "subject_and_named_persons" and role in measure.named_persons

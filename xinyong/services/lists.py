@@ -9,6 +9,7 @@ nothing. Only the unit that proposed an entry (its deciding unit) may take its l
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from xinyong import ids
 from xinyong.catalog import Catalog
-from xinyong.catalog.lists import PERIOD_ENDED, ListCatalog, ListType, of
+from xinyong.catalog.lists import NAMED_PERSONS, PERIOD_ENDED, ListCatalog, ListType, of
 from xinyong.catalog.model import Duration
 from xinyong.domain import lists as rules
 from xinyong.domain.actor import Actor
@@ -30,7 +31,14 @@ from xinyong.errors import InvalidIdentifier, InvalidInput, NotFound, NotPermitt
 from xinyong.services import events, workcalendar
 from xinyong.services.platform import Platform
 from xinyong.store import Store
-from xinyong.store.tables import list_entries, list_transitions, source_units, subject_identifiers, subjects
+from xinyong.store.tables import (
+    list_entries,
+    list_entry_persons,
+    list_transitions,
+    source_units,
+    subject_identifiers,
+    subjects,
+)
 
 
 def list_type(catalog: Catalog, code: str) -> ListType:
@@ -251,15 +259,22 @@ def decide(
     *,
     decision_document: str,
     statements_considered: str = "",
+    named_persons: Sequence[tuple[str, str, str]] = (),
     on: date | None = None,
 ) -> Entry:
-    """The written listing decision (列入决定书): fixes the period from the decision day."""
+    """The written listing decision (列入决定书): fixes the period from the decision day.
+
+    ``named_persons`` (role, resident ID, name): persons of a listed unit the decision names and the
+    linked measures' basis binds (e.g. its legal representative); they are screened through the entry.
+    """
     on = on or platform.today()
+    persons = [(role, _person_id(value), name) for role, value, name in named_persons]
 
     def step(entry: Entry, lt: ListType) -> tuple[Entry, dict[str, Any]]:
         rules.check_decision(
             entry, lt, decision_document=decision_document, on=on, statements_considered=statements_considered
         )
+        rules.refuse_if(rules.person_problems(entry.subject_kind, persons, NAMED_PERSONS), "decision")
         ends = rules.period_end(lt, entry.ground, on)
         decided = replace(
             entry,
@@ -272,9 +287,30 @@ def decide(
         return decided, {
             "statements_considered": statements_considered.strip(),
             "ends_on": ends.isoformat() if ends else None,
+            "named_persons": [role for role, _, _ in persons],
         }
 
-    return _step(platform, actor, entry_id, "decide", on, decision_document, step)
+    def bind(conn: Connection) -> None:
+        rows = [{"entry_id": entry_id, "role": r, "id_value": v, "name": n} for r, v, n in persons]
+        if rows:
+            conn.execute(insert(list_entry_persons), rows)
+
+    return _step(platform, actor, entry_id, "decide", on, decision_document, step, bind)
+
+
+def _person_id(value: str) -> str:
+    return ids.parse_resident_id(value).code
+
+
+def persons_of(store: Store, entry_id: str) -> list[tuple[str, str, str]]:
+    """(role, resident ID, name) of the persons an entry's decision binds."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(list_entry_persons)
+            .where(list_entry_persons.c.entry_id == entry_id)
+            .order_by(list_entry_persons.c.role)
+        ).all()
+    return [(r.role, r.id_value, r.name) for r in rows]
 
 
 def publish(platform: Platform, actor: Actor, entry_id: str, *, on: date | None = None) -> Entry:
@@ -364,8 +400,17 @@ def _removed(
 
 
 def _step(
-    platform: Platform, actor: Actor, entry_id: str, action: str, on: date, document: str | None, change: Any
+    platform: Platform,
+    actor: Actor,
+    entry_id: str,
+    action: str,
+    on: date,
+    document: str | None,
+    change: Any,
+    also: Callable[[Connection], None] | None = None,
 ) -> Entry:
+    """Load the entry under a row lock, apply ``change`` (which raises if the step is unlawful),
+    save it with its transition and event, and run ``also`` in the same transaction."""
     require(actor, "lists.decide")
     with platform.store.write() as conn:
         row = conn.execute(
@@ -384,6 +429,8 @@ def _step(
         entry = to_entry(row)
         new, details = change(entry, list_type(platform.catalog, entry.list_type))
         _save(conn, new, row)
+        if also is not None:
+            also(conn)
         record_transition(
             conn, actor, entry_id, action, entry.state, new.state, on, document, details, row.subject_id
         )

@@ -25,7 +25,7 @@ from xinyong.catalog.lists import Measure, of
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role, SubjectKind
 from xinyong.domain.lists import ListState
-from xinyong.domain.measures import applies_to, end_of
+from xinyong.domain.measures import applies_to, binds_person, end_of
 from xinyong.domain.permissions import require
 from xinyong.errors import Conflict, InvalidInput, NotFound, NotPermitted, Problem
 from xinyong.services import events
@@ -233,6 +233,7 @@ class Hit:
     ends_on: date | None
     decision_document: str | None
     unit_code: str
+    as_person: str | None = None  # the role of a person bound by a unit's entry, if not the subject
 
 
 _COLUMNS = "id, id_value, list_type, subject_kind, starts_on, ends_on, decision_document, unit_code"
@@ -247,29 +248,50 @@ def _lookup(conn: Connection, measure: Measure, values: list[str], today: date) 
     SQL compiler and reading rows through the result wrapper cost more than the lookups themselves.
     """
     found: dict[str, Hit] = {}
-    types = sorted(measure.triggered_by)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     raw: Any = conn.connection.driver_connection  # the DBAPI connection of this transaction
     unique = list(dict.fromkeys(values))
+    persons = measure.target == "subject_and_named_persons"
     for start in range(0, len(unique), _CHUNK):
         chunk = unique[start : start + _CHUNK]
-        sql = (
-            f"SELECT {_COLUMNS} FROM list_entries WHERE state = {mark}"
-            f" AND list_type IN ({', '.join(mark for _ in types)})"
-            f" AND id_value IN ({', '.join(mark for _ in chunk)})"
-        )  # no date condition here: it would steer SQLite's planner off the identifier index
-        params = (ListState.PUBLISHED.value, *types, *chunk)
-        cursor = raw.cursor()
-        cursor.execute(sql, params)
-        for eid, value, lt, kind, starts, ends, doc, unit in cursor.fetchall():
-            starts_on, ends_on = _day(starts), _day(ends)
-            published = ListState.PUBLISHED
-            if value not in found and applies_to(
-                measure, lt, SubjectKind(kind), published, starts_on, ends_on, today
-            ):
-                assert starts_on is not None  # applies_to requires a start
-                found[value] = Hit(eid, lt, starts_on, ends_on, doc, unit)
+        for sql, params in _queries(conn, measure, chunk, persons):
+            cursor = raw.cursor()
+            cursor.execute(sql, params)
+            for eid, value, lt, kind, starts, ends, doc, unit, role in cursor.fetchall():
+                if value in found or (role is not None and not binds_person(measure, role)):
+                    continue
+                starts_on, ends_on = _day(starts), _day(ends)
+                if applies_to(measure, lt, SubjectKind(kind), ListState.PUBLISHED, starts_on, ends_on, today):
+                    assert starts_on is not None  # applies_to requires a start
+                    found[value] = Hit(eid, lt, starts_on, ends_on, doc, unit, role)
     return found
+
+
+def _queries(
+    conn: Connection, measure: Measure, chunk: list[str], persons: bool
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The subject lookup and, for measures binding a unit's named persons, the person lookup."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    types = sorted(measure.triggered_by)
+    in_types, in_chunk = ", ".join(mark for _ in types), ", ".join(mark for _ in chunk)
+    params = (ListState.PUBLISHED.value, *types, *chunk)
+    # No date condition in SQL: it would steer SQLite's planner off the identifier index.
+    out = [
+        (
+            f"SELECT {_COLUMNS}, NULL FROM list_entries WHERE state = {mark} AND list_type IN ({in_types})"
+            f" AND id_value IN ({in_chunk})",
+            params,
+        )
+    ]
+    if persons:
+        cols = _COLUMNS.replace("id_value", "p.id_value").replace("id, ", "e.id, ", 1)
+        out.append(
+            (
+                f"SELECT {cols}, p.role FROM list_entry_persons p JOIN list_entries e ON e.id = p.entry_id"
+                f" WHERE e.state = {mark} AND e.list_type IN ({in_types}) AND p.id_value IN ({in_chunk})",
+                params,
+            )
+        )
+    return out
 
 
 def _day(value: Any) -> date | None:
@@ -346,6 +368,7 @@ class _Answers:
                 "deciding_unit": hit.unit_code,
                 "starts_on": hit.starts_on.isoformat(),
             },
+            "as_person": hit.as_person,
             "legal_basis": self.bases,
             "ends_on": until.isoformat() if until else None,
             "as_of": self.today,

@@ -294,6 +294,18 @@ list_transitions = Table(
     Column("details", Json, nullable=False),
 )
 
+# Persons a unit's listing binds under its measures' legal basis (e.g. the legal representative and
+# actual controller of a unit on the court list, 法释〔2015〕17号 art. 3), named in the decision.
+list_entry_persons = Table(
+    "list_entry_persons",
+    metadata,
+    Column("entry_id", ForeignKey("list_entries.id"), primary_key=True),
+    Column("role", String(32), primary_key=True, comment="legal_representative, actual_controller …"),
+    Column("id_value", String(64), primary_key=True, comment="the person's resident ID number"),
+    Column("name", String(100), nullable=False),
+)
+Index("ix_list_entry_persons_id_value", list_entry_persons.c.id_value)
+
 relying_parties = Table(
     "relying_parties",
     metadata,

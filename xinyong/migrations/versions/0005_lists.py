@@ -183,6 +183,24 @@ def upgrade() -> None:
     with op.batch_alter_table("list_transitions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_list_transitions_entry_id"), ["entry_id"], unique=False)
 
+    op.create_table(
+        "list_entry_persons",
+        sa.Column("entry_id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "role", sa.String(length=32), nullable=False, comment="legal_representative, actual_controller …"
+        ),
+        sa.Column(
+            "id_value", sa.String(length=64), nullable=False, comment="the person's resident ID number"
+        ),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"], ["list_entries.id"], name=op.f("fk_list_entry_persons_entry_id_list_entries")
+        ),
+        sa.PrimaryKeyConstraint("entry_id", "role", "id_value", name=op.f("pk_list_entry_persons")),
+    )
+    with op.batch_alter_table("list_entry_persons", schema=None) as batch_op:
+        batch_op.create_index("ix_list_entry_persons_id_value", ["id_value"], unique=False)
+
     # ### end Alembic commands ###
 
 
@@ -191,6 +209,10 @@ def downgrade() -> None:
     with op.batch_alter_table("list_transitions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_list_transitions_entry_id"))
 
+    with op.batch_alter_table("list_entry_persons", schema=None) as batch_op:
+        batch_op.drop_index("ix_list_entry_persons_id_value")
+
+    op.drop_table("list_entry_persons")
     op.drop_table("list_transitions")
     with op.batch_alter_table("screenings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_screenings_party_code"))
