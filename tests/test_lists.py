@@ -289,3 +289,45 @@ def test_withdrawn_proposal_cannot_be_decided(platform: Platform) -> None:
     lists.withdraw(platform, SAMR, entry_id, reason="申辩成立", on=D0)
     with pytest.raises(ProcedureError):
         lists.decide(platform, SAMR, entry_id, decision_document="D", on=D0)
+
+
+def test_registered_subject_is_listed_under_its_primary_identifier(platform: Platform) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from xinyong import ids
+    from xinyong.store.tables import subject_identifiers, subjects
+
+    stamp = datetime.now(UTC)
+    org = ids.organisation_code_from_uscc(COMPANY)
+    with platform.store.write() as conn:
+        conn.execute(
+            insert(subjects).values(
+                id="S2",
+                kind="enterprise",
+                id_scheme="uscc",
+                id_value=COMPANY,
+                name="腾讯科技（深圳）有限公司",
+                name_search="",
+                created_at=stamp,
+                updated_at=stamp,
+                is_individual_business=False,
+            )
+        )
+        conn.execute(
+            insert(subject_identifiers).values(
+                scheme="org_code", value=org, subject_id="S2", source="test", created_at=stamp
+            )
+        )
+    entry = lists.propose(
+        platform,
+        SAMR,
+        list_type_code="samr_serious_illegal",
+        identifier=org,
+        ground="heavy_fine",
+        basis_document="罚1",
+        facts="x",
+        on=D0,
+    )
+    assert entry.subject_id == "S2" and entry.id_value == COMPANY

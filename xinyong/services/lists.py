@@ -82,15 +82,19 @@ def to_entry(row: Any) -> Entry:
 def _subject(
     conn: Connection, identifier: str, name: str
 ) -> tuple[str | None, str, str, SubjectKind, str, int | None]:
-    """(subject_id, scheme, value, kind, name, age-relevant birth year) of an identifier."""
+    """(subject_id, scheme, value, kind, name, unused) of an identifier.
+
+    A registered subject is listed under its primary identifier (USCC or resident ID) whatever code
+    the unit gave (e.g. a legacy organisation code), so that screening by that identifier finds it.
+    """
     code = identifier.strip().upper()
     row = conn.execute(
-        select(subjects.c.id, subjects.c.kind, subjects.c.name, subject_identifiers.c.scheme)
+        select(subjects.c.id, subjects.c.kind, subjects.c.name, subjects.c.id_scheme, subjects.c.id_value)
         .join(subjects, subjects.c.id == subject_identifiers.c.subject_id)
         .where(subject_identifiers.c.value == code)
     ).first()
     if row is not None:
-        return row.id, row.scheme, code, SubjectKind(row.kind), row.name, None
+        return row.id, row.id_scheme, row.id_value, SubjectKind(row.kind), row.name, None
     kind = ids.classify(code)
     if kind is ids.IdentifierKind.RESIDENT_ID:
         ids.parse_resident_id(code)
