@@ -222,3 +222,24 @@ def test_list_page_is_paginated_and_masks_people(dated: Platform, client: TestCl
     assert page["total"] == 3 and len(page["entries"]) == 2
     assert "*" in page["entries"][0]["identifier"] and page["entries"][0]["subject_name"] != "钱七"
     assert client.get("/api/v1/lists/court_dishonest_debtor/entries?per_page=500").status_code == 422
+
+
+def test_screening_queries_probe_by_identifier_on_sqlite(platform: Platform) -> None:
+    """Regression guard: without ANALYZE, SQLite's planner once walked every entry of a list type
+    (the list-page or state index, or the persons join from the entries side) for each chunk."""
+    from xinyong.catalog.lists import of
+    from xinyong.services.screening import _queries
+
+    if platform.store.dialect != "sqlite":
+        pytest.skip("SQLite query plans")
+    measure = of(platform.catalog).measures["no_flights"]
+    with platform.store.read() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        for sql, params in _queries(conn, measure, [ADULT, COMPANY], persons=True):
+            plan = " | ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+            first = plan.split(" | ")[0]
+            assert "ix_list_entries_id_value_state" in first or "ix_list_entry_persons_id_value" in first, (
+                plan
+            )
+            assert "SCAN" not in plan, plan

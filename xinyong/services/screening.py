@@ -286,8 +286,11 @@ def _queries(
         cols = _COLUMNS.replace("id_value", "p.id_value").replace("id, ", "e.id, ", 1)
         out.append(
             (
-                f"SELECT {cols}, p.role FROM list_entry_persons p JOIN list_entries e ON e.id = p.entry_id"
-                f" WHERE e.state = {mark} AND e.list_type IN ({in_types}) AND p.id_value IN ({in_chunk})",
+                # CROSS JOIN keeps the persons table as SQLite's outer loop, probed by identifier; left to
+                # itself the planner scanned every entry of the list type for each chunk (bench/screen.py).
+                f"SELECT {cols}, p.role FROM list_entry_persons p CROSS JOIN list_entries e"
+                f" WHERE e.id = p.entry_id AND e.state = {mark} AND e.list_type IN ({in_types})"
+                f" AND p.id_value IN ({in_chunk})",
                 params,
             )
         )
