@@ -13,7 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from xinyong.api.deps import platform, rate_limited, source_unit
+from xinyong.api.deps import platform, rate_limited
+from xinyong.api.deps import signed_in as current_actor
 from xinyong.catalog.lists import of
 from xinyong.domain.actor import Actor
 from xinyong.domain.lists import Entry
@@ -112,7 +113,7 @@ def entries(
 
 @router.post("/entries", summary="Propose a listing 拟列入", status_code=201)
 def propose(
-    body: ProposeBody, actor: Actor = Depends(source_unit), p: Platform = Depends(platform)
+    body: ProposeBody, actor: Actor = Depends(current_actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
     return _entry(
         lists.propose(
@@ -130,7 +131,7 @@ def propose(
 
 @router.get("/entries/{entry_id}", summary="An entry of the unit, with its history")
 def entry(
-    entry_id: str, actor: Actor = Depends(source_unit), p: Platform = Depends(platform)
+    entry_id: str, actor: Actor = Depends(current_actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
     found = lists.workflow_entry(p.store, actor, entry_id)
     return _entry(found) | {"history": lists.history(p.store, entry_id)}
@@ -138,21 +139,21 @@ def entry(
 
 @router.post("/entries/{entry_id}/notify", summary="Advance notice 告知")
 def notify(
-    entry_id: str, body: NoticeBody, actor: Actor = Depends(source_unit), p: Platform = Depends(platform)
+    entry_id: str, body: NoticeBody, actor: Actor = Depends(current_actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
     return _entry(lists.notify(p, actor, entry_id, document=body.document))
 
 
 @router.post("/entries/{entry_id}/statements", summary="Record a statement and defence 陈述申辩")
 def statement(
-    entry_id: str, body: StatementBody, actor: Actor = Depends(source_unit), p: Platform = Depends(platform)
+    entry_id: str, body: StatementBody, actor: Actor = Depends(current_actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
     return _entry(lists.record_statement(p, actor, entry_id, statement=body.statement))
 
 
 @router.post("/entries/{entry_id}/decide", summary="Listing decision 列入决定")
 def decide(
-    entry_id: str, body: DecideBody, actor: Actor = Depends(source_unit), p: Platform = Depends(platform)
+    entry_id: str, body: DecideBody, actor: Actor = Depends(current_actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
     return _entry(
         lists.decide(
@@ -168,21 +169,21 @@ def decide(
 
 @router.post("/entries/{entry_id}/publish", summary="Publish 公示")
 def publish(
-    entry_id: str, actor: Actor = Depends(source_unit), p: Platform = Depends(platform)
+    entry_id: str, actor: Actor = Depends(current_actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
     return _entry(lists.publish(p, actor, entry_id))
 
 
 @router.post("/entries/{entry_id}/extend", summary="Extend the period 延长")
 def extend(
-    entry_id: str, body: ExtendBody, actor: Actor = Depends(source_unit), p: Platform = Depends(platform)
+    entry_id: str, body: ExtendBody, actor: Actor = Depends(current_actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
     return _entry(lists.extend(p, actor, entry_id, by=body.by, document=body.document))
 
 
 @router.post("/entries/{entry_id}/remove", summary="Remove 移出")
 def remove(
-    entry_id: str, body: RemoveBody, actor: Actor = Depends(source_unit), p: Platform = Depends(platform)
+    entry_id: str, body: RemoveBody, actor: Actor = Depends(current_actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
     return _entry(
         lists.remove(
@@ -193,14 +194,14 @@ def remove(
 
 @router.post("/entries/{entry_id}/withdraw", summary="Drop a proposal 不予列入")
 def withdraw(
-    entry_id: str, body: WithdrawBody, actor: Actor = Depends(source_unit), p: Platform = Depends(platform)
+    entry_id: str, body: WithdrawBody, actor: Actor = Depends(current_actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
     return _entry(lists.withdraw(p, actor, entry_id, reason=body.reason))
 
 
 @router.post("/court-import", summary="Import a court data file (zxgk JSON) 导入失信被执行人数据")
 def import_court(
-    file: UploadFile = File(...), actor: Actor = Depends(source_unit), p: Platform = Depends(platform)
+    file: UploadFile = File(...), actor: Actor = Depends(current_actor), p: Platform = Depends(platform)
 ) -> dict[str, Any]:
     result = court_import.import_records(p, actor, court_import.parse(file.file.read()))
     return {"imported": result.imported, "already": result.already}

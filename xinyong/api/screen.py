@@ -8,9 +8,11 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from xinyong.api import deps
 from xinyong.api.deps import platform
-from xinyong.errors import InvalidInput
-from xinyong.services import screening
+from xinyong.domain.enums import Role
+from xinyong.errors import InvalidInput, NotPermitted
+from xinyong.services import accounts, screening
 from xinyong.services.platform import Platform
 from xinyong.services.screening import Party
 
@@ -18,9 +20,22 @@ router = APIRouter(prefix="/api/v1", tags=["screening 联合奖惩核查"])
 
 
 def party(request: Request) -> Party:
-    """The relying party whose API key (X-Api-Key) the request carries."""
+    """The relying party of the request: a party's screening key (``xyp_…`` in X-Api-Key), or a
+    relying party's account (account key or session) with the purposes its account declares."""
     p: Platform = request.app.state.platform
-    return screening.authenticate(p.store, request.headers.get("x-api-key"))
+    key = deps.api_key(request)
+    if key is None or key.startswith(screening.KEY_PREFIX):
+        return screening.authenticate(p.store, key)
+    if not accounts.is_user_key(key):
+        return screening.authenticate(p.store, key)  # refused with the screening key's own message
+    user = accounts.authenticate_key(p.store, key)
+    if user.role is not Role.RELYING_PARTY:
+        raise NotPermitted(
+            f"role {user.role.value!r} may not perform 'screen'",
+            message_zh="仅信息使用单位可以进行联合奖惩核查",
+            rule="permission.screen",
+        )
+    return Party(user.unit, user.username, frozenset(user.purposes), user.active)
 
 
 class ScreenBody(BaseModel):
