@@ -22,13 +22,14 @@ from xinyong.catalog.lists import NAMED_PERSONS, PERIOD_ENDED, ListCatalog, List
 from xinyong.catalog.model import Duration
 from xinyong.domain import lists as rules
 from xinyong.domain.actor import Actor
+from xinyong.domain.disclosure import MARK_UNDER_OBJECTION, MARK_UNDER_REVIEW
 from xinyong.domain.enums import SubjectKind
 from xinyong.domain.lists import Entry, ListState
 from xinyong.domain.measures import applying
 from xinyong.domain.permissions import require
 from xinyong.domain.workdays import WorkCalendar
 from xinyong.errors import InvalidIdentifier, InvalidInput, NotFound, NotPermitted, Problem, ProcedureError
-from xinyong.services import events, workcalendar
+from xinyong.services import events, objections, workcalendar
 from xinyong.services.platform import Platform
 from xinyong.store import Store
 from xinyong.store.tables import (
@@ -358,8 +359,11 @@ def remove(
     document: str = "",
     trigger_on: date | None = None,
     on: date | None = None,
+    note: str = "",
 ) -> Entry:
-    """Remove an entry (移出) on one of its list type's conditions; records the deadline met or missed."""
+    """Remove an entry (移出) on one of its list type's conditions; records the deadline met or missed.
+
+    ``note``: the deciding unit's own words (e.g. the reasons of an objection or repair decision)."""
     on = on or platform.today()
     cal = workcalendar.calendar(platform.store)
 
@@ -371,7 +375,8 @@ def remove(
                 message_zh="移出须有文书",
                 rule="lists.no_removal_document",
             )
-        return _removed(entry, lt, reason, trigger_on or on, on, cal)
+        removed, details = _removed(entry, lt, reason, trigger_on or on, on, cal)
+        return removed, {**details, "note": note.strip()} if note.strip() else details
 
     return _step(platform, actor, entry_id, "remove", on, document or None, step)
 
@@ -600,8 +605,14 @@ def entries_for(store: Store, id_value: str, today: date, types: frozenset[str] 
         return [to_entry(r) for r in conn.execute(query)]
 
 
-def public_view(lists: ListCatalog, entry: Entry, row: Any, today: date, lang: str) -> dict[str, Any]:
-    """What the public sees of a published entry (no facts beyond the decision; IDs masked)."""
+def public_view(
+    lists: ListCatalog, entry: Entry, row: Any, today: date, lang: str, marks: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the public sees of a published entry (no facts beyond the decision; IDs masked).
+
+    ``marks``: the remedies' facts about the entry (:func:`objections.target_marks`); "under
+    objection" and "under review" are shown (``marks``), like a record's."""
+    facts = marks or {}
     lt = lists.list_type(entry.list_type)
     zh = lang == "zh"
     masked = ids.mask_resident_id(entry.id_value) if row.id_scheme == "resident_id" else entry.id_value
@@ -626,18 +637,23 @@ def public_view(lists: ListCatalog, entry: Entry, row: Any, today: date, lang: s
             }
             for a in applying(lists, [entry], today)
         ],
+        "marks": [m for m in (MARK_UNDER_OBJECTION, MARK_UNDER_REVIEW) if facts.get(m)],
     }
 
 
 def published_entries(
     store: Store, catalog: Catalog, subject_id: str, today: date, lang: str = "zh"
 ) -> list[dict[str, Any]]:
-    """Published, current entries of a registry subject, for the subject profile (_list_entries.html)."""
+    """Published, current entries of a registry subject, for the subject profile (_list_entries.html),
+    with their objection and review marks."""
     with store.read() as conn:
         rows = conn.execute(
-            select(list_entries).where(list_entries.c.subject_id == subject_id, _current(today))
+            select(list_entries)
+            .where(list_entries.c.subject_id == subject_id, _current(today))
+            .order_by(list_entries.c.starts_on.desc(), list_entries.c.id)
         ).all()
-    return [public_view(of(catalog), to_entry(r), r, today, lang) for r in rows]
+        marks = objections.target_marks(conn, "list_entry", [r.id for r in rows])
+    return [public_view(of(catalog), to_entry(r), r, today, lang, marks.get(r.id)) for r in rows]
 
 
 def list_page(
