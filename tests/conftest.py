@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -22,6 +23,11 @@ from xinyong.settings import Settings
 from xinyong.store import Store
 from xinyong.store.engine import make_engine
 from xinyong.store.migrate import upgrade
+
+# Tests assert behaviour, not speed (benchmarks under bench/ measure speed): no per-example deadline,
+# which fails at random on a loaded machine.
+settings.register_profile("xinyong", deadline=None)
+settings.load_profile("xinyong")
 
 PG_URL = os.environ.get("XINYONG_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

@@ -11,7 +11,7 @@ from remedy_helpers import EVIDENCE, HOUSING_STAFF, OPERATOR, SAMR_STAFF, TODAY,
 from sqlalchemy import Connection, func, select
 
 from xinyong.domain.actor import Actor
-from xinyong.errors import Conflict, InvalidInput, NotPermitted, ProcedureError
+from xinyong.errors import Conflict, InvalidInput, NotFound, NotPermitted, ProcedureError
 from xinyong.services import objections, remedy_targets
 from xinyong.services.check import Check
 from xinyong.services.platform import Platform
@@ -191,10 +191,10 @@ class FakeLists:
         self.removed.append((entry_id, on, actor.unit))
 
 
-def test_list_entries_need_the_lists_service(platform: Platform, ids: dict[str, str]) -> None:
-    with pytest.raises(ProcedureError) as exc:
+def test_objection_to_an_unknown_list_entry_is_not_found(platform: Platform, ids: dict[str, str]) -> None:
+    with pytest.raises(NotFound) as exc:
         objections.file(platform, huawei(platform), "list_entry", "E1", "wrongly_listed", "paid in full")
-    assert exc.value.rule == "remedy.lists_not_connected"
+    assert exc.value.rule == "remedy.list_entry"
 
 
 def test_objection_upheld_removes_the_list_entry(

@@ -146,6 +146,29 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/remedies/queue"): "remedies.queue",
     ("GET", "/remedies/queue"): "remedies.read",
     ("POST", "/api/v1/remedies/jobs/run"): "remedies.jobs",
+    # untrustworthy lists (public pages) and their due process (deciding units)
+    ("GET", "/api/v1/lists"): "catalog.read",
+    ("GET", "/api/v1/lists/{list_type}/entries"): "check.read",
+    ("GET", "/lists"): "catalog.read",
+    ("GET", "/lists/{list_type}"): "check.read",
+    ("GET", "/api/v1/lists/entries/{entry_id}"): "lists.read_workflow",
+    ("GET", "/staff/lists"): "lists.read_workflow",
+    ("GET", "/staff/lists/{entry_id}"): "lists.read_workflow",
+    ("POST", "/api/v1/lists/entries"): "lists.decide",
+    ("POST", "/api/v1/lists/entries/{entry_id}/notify"): "lists.decide",
+    ("POST", "/api/v1/lists/entries/{entry_id}/statements"): "lists.decide",
+    ("POST", "/api/v1/lists/entries/{entry_id}/decide"): "lists.decide",
+    ("POST", "/api/v1/lists/entries/{entry_id}/publish"): "lists.decide",
+    ("POST", "/api/v1/lists/entries/{entry_id}/extend"): "lists.decide",
+    ("POST", "/api/v1/lists/entries/{entry_id}/remove"): "lists.decide",
+    ("POST", "/api/v1/lists/entries/{entry_id}/withdraw"): "lists.decide",
+    ("POST", "/api/v1/lists/court-import"): "lists.decide",
+    ("POST", "/staff/lists/propose"): "lists.decide",
+    ("POST", "/staff/lists/{entry_id}/{action}"): "lists.decide",
+    # screening (联合奖惩核查) by relying parties with their key and declared purpose
+    ("POST", "/api/v1/screen"): "screen",
+    ("POST", "/api/v1/screen/bulk"): "screen",
+    ("POST", "/api/v1/screen/bulk-file"): "screen",
 }
 
 GRANT = {
@@ -192,6 +215,36 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/repairs/{case_id}/decide"): {"json": {"approve": False, "reason": "r"}},
     ("POST", "/remedies/cases/{case_id}/extend"): {"data": {"reason": "r"}},
     ("POST", "/remedies/cases/{case_id}/decide"): {"data": {"outcome": "rejected"}},
+    ("POST", "/api/v1/lists/entries"): {
+        "json": {
+            "list_type": "samr_serious_illegal",
+            "identifier": "914403001922038216",
+            "ground": "no-such-ground",
+            "basis_document": "d",
+            "facts": "f",
+        }
+    },
+    ("POST", "/api/v1/lists/entries/{entry_id}/notify"): {"json": {"document": "d"}},
+    ("POST", "/api/v1/lists/entries/{entry_id}/statements"): {"json": {"statement": "s"}},
+    ("POST", "/api/v1/lists/entries/{entry_id}/decide"): {"json": {"decision_document": "d"}},
+    ("POST", "/api/v1/lists/entries/{entry_id}/extend"): {"json": {"by": "P1Y", "document": "d"}},
+    ("POST", "/api/v1/lists/entries/{entry_id}/remove"): {"json": {"reason": "period_ended"}},
+    ("POST", "/api/v1/lists/entries/{entry_id}/withdraw"): {"json": {"reason": "r"}},
+    ("POST", "/api/v1/lists/court-import"): {"files": {"file": ("court.json", b"[]")}},
+    ("POST", "/staff/lists/propose"): {
+        "data": {"list_type": "samr_serious_illegal", "identifier": "914403001922038216", "ground": "x"}
+    },
+    ("POST", "/staff/lists/{entry_id}/{action}"): {"data": {"document": "d"}},
+    ("POST", "/api/v1/screen"): {
+        "json": {"identifier": "914403001922038216", "measure": "no_flights", "purpose": "ticketing"}
+    },
+    ("POST", "/api/v1/screen/bulk"): {
+        "json": {"identifiers": ["914403001922038216"], "measure": "no_flights", "purpose": "ticketing"}
+    },
+    ("POST", "/api/v1/screen/bulk-file"): {
+        "files": {"file": ("ids.txt", b"914403001922038216\n")},
+        "data": {"measure": "no_flights", "purpose": "ticketing"},
+    },
 }
 
 
@@ -268,6 +321,9 @@ def sample_params(town: Town, tmp_path: Path) -> dict[str, str]:
         "auth_id": found.id,
         "number": "XY20990101-NOSUCHONE1",
         "case_id": "no-such-case",
+        "entry_id": "no-such-entry",
+        "list_type": "samr_serious_illegal",
+        "action": "notify",
         "sha256": "0" * 64,
     }
 

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-import time
 import tracemalloc
 import zipfile
 from datetime import date, datetime
@@ -659,7 +658,6 @@ def test_streaming_memory_is_bounded(tmp_path: Path) -> None:
         f.write("名称,代码,类别,金额,日期,机关\n")
         f.writelines(row.format(i, i % 10) for i in range(n))
     size = path.stat().st_size
-    started = time.perf_counter()
     tracemalloc.start()
     try:
         count = last = 0
@@ -672,7 +670,6 @@ def test_streaming_memory_is_bounded(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == n and last == n + 1
     assert peak < min(size // 20, 2 * 1024 * 1024), f"peak {peak:,} bytes for a {size:,}-byte file"
-    assert time.perf_counter() - started < 20
 
 
 def test_problem_messages_are_bilingual_and_placed(tmp_path: Path) -> None:

@@ -342,8 +342,8 @@ def test_list_entries_come_from_the_provider_and_count_for_currentness(city: Pla
     assert svc.verify_number(city, issued.number, lists=source).current
     entries.clear()
     assert [c.ref for c in svc.verify_number(city, issued.number, lists=source).changes] == ["list:L1"]
-    unwired = next(s for s in issue(city).report.body.sections if s.code == "lists")
-    assert "尚未接入" in unwired.note  # the default source says it is not connected
+    unwired = next(s for s in issue(city, lists=content.NO_LISTS).report.body.sections if s.code == "lists")
+    assert "尚未接入" in unwired.note  # a source that is not connected says so
 
 
 # --- statistics ----------------------------------------------------------------------------------

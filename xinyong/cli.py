@@ -18,6 +18,7 @@ from rich.table import Table
 
 from xinyong.cli_access import accounts_app
 from xinyong.cli_audit import audit_app
+from xinyong.cli_lists import install as install_lists
 from xinyong.cli_remedies import remedies_app
 from xinyong.cli_reports import reports_app
 from xinyong.errors import XinyongError
@@ -38,6 +39,7 @@ app.add_typer(units_app, name="units")
 app.add_typer(reports_app, name="reports")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(remedies_app, name="remedies")
+install_lists(app)  # lists, parties, calendar, jobs (xinyong.cli_lists)
 
 console = Console()
 err_console = Console(stderr=True)

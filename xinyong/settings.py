@@ -80,6 +80,11 @@ class Settings:
     smtp_host: str = _setting("XINYONG_SMTP_HOST", "", "SMTP server for e-mail notices.")
     smtp_port: int = _setting("XINYONG_SMTP_PORT", 25, "Port of the SMTP server.")
     smtp_from: str = _setting("XINYONG_SMTP_FROM", "xinyong@localhost", "Sender address of e-mail notices.")
+    jobs_interval_s: int = _setting(
+        "XINYONG_JOBS_INTERVAL_S",
+        3600,
+        "Seconds between the server's runs of the daily jobs (list expiry …); 0 turns the scheduler off.",
+    )
     db_pool_size: int = _setting(
         "XINYONG_DB_POOL_SIZE", 20, "Database connections each server process keeps open."
     )

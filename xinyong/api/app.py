@@ -17,15 +17,19 @@ from xinyong.api import catalog as catalog_api
 from xinyong.api import check as check_api
 from xinyong.api import errors
 from xinyong.api import ingest as ingest_api
+from xinyong.api import lists as lists_api
 from xinyong.api import me as me_api
 from xinyong.api import remedies as remedies_api
 from xinyong.api import reports as reports_api
+from xinyong.api import screen as screen_api
 from xinyong.api.deps import platform
 from xinyong.domain.ratelimit import RateLimiter
+from xinyong.services import jobs
 from xinyong.services.platform import Platform
 from xinyong.settings import PACKAGE_DIR, Settings
 from xinyong.web import auth as auth_pages
 from xinyong.web import csrf, pages
+from xinyong.web import lists as lists_pages
 from xinyong.web import operator as operator_pages
 from xinyong.web import remedies as remedy_pages
 from xinyong.web import reports as report_pages
@@ -42,7 +46,10 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = jobs.start_scheduler(app.state.platform) if own else None  # xinyong.services.jobs
         yield
+        if scheduler is not None:
+            scheduler.stop()
         if own:
             app.state.platform.close()
 
@@ -68,6 +75,9 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
     app.include_router(auth_pages.router)
     app.include_router(remedies_api.router)
     app.include_router(remedy_pages.router)
+    app.include_router(lists_api.router)
+    app.include_router(screen_api.router)
+    app.include_router(lists_pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "web" / "static"), name="static")
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and store check")

@@ -19,7 +19,7 @@ from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Purpose, Role
 from xinyong.domain.ratelimit import RateLimiter
 from xinyong.errors import InvalidInput, NotPermitted, Problem, RateLimited
-from xinyong.services import accounts, units
+from xinyong.services import accounts, screening, units
 from xinyong.services.platform import Platform
 from xinyong.store import Store
 
@@ -31,6 +31,7 @@ SESSION_COOKIE = "xinyong_session"
 # declared purposes are checked). Relying parties' screening keys plug in here.
 KEY_AUTHENTICATORS: dict[str, Callable[[Store, str], Actor]] = {
     units.KEY_PREFIX: units.authenticate,
+    screening.KEY_PREFIX: lambda store, key: screening.authenticate(store, key).actor(),
 }
 
 

@@ -126,7 +126,7 @@ _TOP_FILES = {
     "categories.yaml": "categories",
     "tags.yaml": "tags",
 }
-_DIRS = ("schemas", "items", "rulesets")
+_DIRS = ("schemas", "items", "rulesets", "lists", "measures")  # lists, measures: xinyong.catalog.lists
 _PENALTY_ENUM = "penalty_category"
 _COUNTERPARTY_ENUM = "counterparty_category"
 _E = TypeVar("_E", bound=StrEnum)
@@ -346,6 +346,9 @@ class _Builder:
             self.problem("catalog.no_items", "the catalog has no items/*.yaml file", _Ctx("items", None))
         for rel in self.files_in("items"):
             self.build_item_file(rel)
+        from xinyong.catalog.lists import build_lists  # imported here: lists.py builds on this module
+
+        list_catalog = build_lists(self)
         self.problems = _unique(self.problems)
         if self.problems:
             return None, self.problems
@@ -359,6 +362,7 @@ class _Builder:
             rulesets=tuple(sorted(self.rulesets, key=lambda r: (r.family, r.valid_from))),
             version=self.version(),
             path=str(self.root),
+            lists=list_catalog,
         )
         return catalog, self.problems
 

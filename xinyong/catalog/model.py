@@ -13,8 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from xinyong.domain.enums import Disclosure, SharingScope, SubjectKind, Tier
+
+if TYPE_CHECKING:
+    from xinyong.catalog.lists import ListCatalog
 
 __all__ = [
     "Catalog",
@@ -477,6 +481,7 @@ class Catalog:
     rulesets: tuple[RuleSet, ...]
     version: str
     path: str = ""
+    lists: ListCatalog | None = None  # list types and measures (xinyong.catalog.lists)
 
     def item(self, code: str) -> CatalogItem:
         try:

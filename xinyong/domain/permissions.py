@@ -52,6 +52,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "remedies.read": frozenset({Role.SUBJECT, Role.SOURCE_UNIT, Role.OPERATOR, Role.AUDITOR, Role.SYSTEM}),
     "remedies.queue": frozenset({Role.OPERATOR, Role.AUDITOR, Role.SYSTEM}),
     "remedies.jobs": frozenset({Role.OPERATOR, Role.SYSTEM}),
+    # Lists (名单): due-process steps by the deciding unit (source unit staff, courts); screening by
+    # relying parties (联合奖惩核查); calendars, parties and jobs by the operator.
+    "lists.decide": frozenset({Role.SOURCE_UNIT}),
+    "lists.expire": frozenset({Role.SYSTEM, Role.OPERATOR}),
+    "lists.read_workflow": frozenset({Role.SOURCE_UNIT, Role.OPERATOR, Role.AUDITOR}),
+    "parties.manage": frozenset({Role.OPERATOR, Role.SYSTEM}),
+    "screen": frozenset({Role.RELYING_PARTY}),
+    "calendar.load": frozenset({Role.OPERATOR, Role.SYSTEM}),
+    "jobs.run": frozenset({Role.OPERATOR, Role.SYSTEM}),
 }
 
 NEEDS_PURPOSE: frozenset[str] = frozenset({"events.read", "subjects.authorized_read"})

@@ -12,7 +12,7 @@ their codes (a list of codes for multi-valued enums), identifiers in canonical f
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -31,6 +31,7 @@ _DATE_FORMATS = (
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
     re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
 )
+_NOTHING: frozenset[str] = frozenset()
 _DOCUMENT_NUMBER = re.compile(r"^[A-Za-z0-9\-]{4,30}$")
 
 
@@ -171,29 +172,52 @@ def _enum(f: FieldDef, enum: EnumDef) -> Converter:
     return many
 
 
-def _identifier(parse: Callable[[str], Any]) -> Converter:
-    """A converter for codes; a batch repeats the same codes (authorities, units) so results are memoised."""
-    cache: dict[str, str | FieldError] = {}
+MEMO_LIMIT = 100_000  # distinct raw texts remembered per converter: at most ~17 MB each
 
-    def convert(raw: str) -> str:
-        found = cache.get(raw)
-        if found is None:
+
+def _memoised(convert: Converter) -> Converter:
+    """The same converter, remembering its result (or its FieldError) per raw text.
+
+    A batch repeats the same codes (authorities, units, subjects), dates, amounts and enum
+    labels over and over; converters are pure, so each distinct text is converted once.
+    """
+    cache: dict[str, Any] = {}
+
+    def memo(raw: str) -> Any:
+        found = cache.get(raw, cache)
+        if found is cache:
             try:
-                found = str(parse(raw).code)
-            except InvalidIdentifier as e:
-                found = FieldError(e.rule or "identifier", e.message, e.message_zh)
-            if len(cache) < 200_000:
+                found = convert(raw)
+            except FieldError as e:
+                found = e
+            if len(cache) < MEMO_LIMIT:
                 cache[raw] = found
         if isinstance(found, FieldError):
-            raise found
+            raise found.with_traceback(None)  # a remembered error: no traceback piling up
         return found
+
+    return memo
+
+
+def _identifier(parse: Callable[[str], Any]) -> Converter:
+    """A converter for codes (memoised by ``_compile``)."""
+
+    def convert(raw: str) -> str:
+        try:
+            return str(parse(raw).code)
+        except InvalidIdentifier as e:
+            raise FieldError(e.rule or "identifier", e.message, e.message_zh) from None
 
     return convert
 
 
 def _compile(f: FieldDef, enums: Mapping[str, EnumDef]) -> Converter:
-    if f.type in (FieldType.STRING, FieldType.TEXT):
-        return _text(f)
+    if f.type in (FieldType.STRING, FieldType.TEXT, FieldType.ID_NUMBER):
+        return _text(f)  # free text: rarely repeated, not worth remembering
+    return _memoised(_compile_coded(f, enums))
+
+
+def _compile_coded(f: FieldDef, enums: Mapping[str, EnumDef]) -> Converter:
     if f.type is FieldType.DATE:
         return lambda raw: parse_date(raw).isoformat()
     if f.type is FieldType.DECIMAL:
@@ -208,7 +232,7 @@ def _compile(f: FieldDef, enums: Mapping[str, EnumDef]) -> Converter:
         return _identifier(ids.parse_organisation_code)
     if f.type is FieldType.REGISTRATION_NUMBER:
         return _identifier(ids.parse_registration_number)
-    return _text(f)  # id_number: checked with its document type after all fields are read
+    return _text(f)
 
 
 def check_document_number(doc_type: str | None, raw: str) -> str:
@@ -242,22 +266,31 @@ class RowValidator:
         self.id_numbers = tuple(
             (f.code, f.id_type_field) for f in schema.fields if f.type is FieldType.ID_NUMBER
         )
+        self.conditions = tuple((c, frozenset(c.values)) for c in schema.conditions)
+        self._documents: dict[tuple[str | None, str], str | FieldError] = {}
 
     def validate(self, raw: Mapping[str, str | None]) -> tuple[dict[str, Any], list[FieldIssue]]:
         values: dict[str, Any] = {}
         issues: list[FieldIssue] = []
+        converters = self.converters
         for code, text in raw.items():
             if text is None or text == "":
                 continue
             try:
-                values[code] = self.converters[code](text)
+                values[code] = converters[code](text)
             except FieldError as e:
                 issues.append(FieldIssue(code, e.rule, e.message, e.message_zh, text))
-        bad = {i.field for i in issues}
+        bad = {i.field for i in issues} if issues else _NOTHING
         self._check_required(raw, issues)
-        self._check_id_numbers(values, issues, bad)
-        self._check_dates(values, issues)
-        self._check_conditions(values, issues, bad)
+        if self.id_numbers:
+            known = len(issues)
+            self._check_id_numbers(values, issues, bad)
+            if len(issues) > known:  # a given but invalid number is not also "required"
+                bad = {i.field for i in issues}
+        if self.future_checked or self.ordered:
+            self._check_dates(values, issues)
+        if self.conditions:
+            self._check_conditions(values, issues, bad)
         return values, issues
 
     def _check_required(self, raw: Mapping[str, str | None], issues: list[FieldIssue]) -> None:
@@ -270,15 +303,24 @@ class RowValidator:
                     )
                 )
 
-    def _check_id_numbers(self, values: dict[str, Any], issues: list[FieldIssue], bad: set[str]) -> None:
+    def _check_id_numbers(self, values: dict[str, Any], issues: list[FieldIssue], bad: Set[str]) -> None:
         for code, type_field in self.id_numbers:
             if code not in values or code in bad:
                 continue
             doc_type = values.get(type_field) if type_field else None
-            try:
-                values[code] = check_document_number(doc_type, values[code])
-            except FieldError as e:
-                issues.append(FieldIssue(code, e.rule, e.message, e.message_zh, values.pop(code)))
+            key = (doc_type, values[code])
+            found = self._documents.get(key)
+            if found is None:
+                try:
+                    found = check_document_number(doc_type, values[code])
+                except FieldError as e:
+                    found = e
+                if len(self._documents) < MEMO_LIMIT:
+                    self._documents[key] = found
+            if isinstance(found, FieldError):
+                issues.append(FieldIssue(code, found.rule, found.message, found.message_zh, values.pop(code)))
+            else:
+                values[code] = found
 
     def _check_dates(self, values: dict[str, Any], issues: list[FieldIssue]) -> None:
         today = self.today.isoformat()
@@ -305,13 +347,13 @@ class RowValidator:
                     )
                 )
 
-    def _check_conditions(self, values: dict[str, Any], issues: list[FieldIssue], bad: set[str]) -> None:
-        for cond in self.schema.conditions:
+    def _check_conditions(self, values: dict[str, Any], issues: list[FieldIssue], bad: Set[str]) -> None:
+        for cond, wanted in self.conditions:
             present = values.get(cond.field)
             if present is None:
                 continue
-            held = set(present) if isinstance(present, list) else {present}
-            if not held & set(cond.values):
+            hit = not wanted.isdisjoint(present) if isinstance(present, list) else present in wanted
+            if not hit:
                 continue
             for code in cond.require:
                 if code not in values and code not in bad:

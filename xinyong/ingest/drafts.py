@@ -17,6 +17,7 @@ from typing import Any
 
 from xinyong import ids
 from xinyong.catalog import Catalog, CatalogItem, FieldSchema, FieldType
+from xinyong.catalog.model import RuleSet
 from xinyong.domain.enums import SubjectKind, Tier
 from xinyong.domain.publicity import classify_penalty_tier, ruleset_in_force
 from xinyong.domain.validation import RESIDENT_ID_TYPE, FieldIssue
@@ -26,6 +27,9 @@ from xinyong.services.registry import subject_id_for
 PENALTY_CATEGORY_ENUM = "penalty_category"
 FINE_FIELD = "CF_NR_FK"
 NATURAL_PERSON = "2"  # counterparty_category code of 自然人
+
+
+_subject_id = lru_cache(maxsize=100_000)(subject_id_for)  # subjects recur across a batch's rows
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class SubjectKey:
 
     def __post_init__(self) -> None:
         if not self.subject_id:
-            object.__setattr__(self, "subject_id", subject_id_for(self.scheme, self.value))
+            object.__setattr__(self, "subject_id", _subject_id(self.scheme, self.value))
 
 
 @dataclass(frozen=True)
@@ -170,15 +174,26 @@ def document_issues(schema: FieldSchema, item: CatalogItem, values: dict[str, An
     return issues
 
 
-def record_tier(catalog: Catalog, roles: SchemaRoles, item: CatalogItem, values: dict[str, Any]) -> Tier:
+def record_tier(
+    catalog: Catalog,
+    roles: SchemaRoles,
+    item: CatalogItem,
+    values: dict[str, Any],
+    rulesets: dict[str, RuleSet | None] | None = None,
+) -> Tier:
+    """The record's tier; ``rulesets`` remembers the rule set per decision date across a batch."""
     if item.publicity not in ("penalty_publicity", "samr_penalty_publicity") or roles.category_field is None:
         return item.tier
     decided = values.get(roles.schema.decision_date_field or "")
     if not decided:
         return item.tier
-    try:
-        ruleset = ruleset_in_force(catalog, item.publicity, date.fromisoformat(decided))
-    except InvalidInput:
+    if rulesets is None:
+        ruleset = _ruleset_on(catalog, item.publicity, decided)
+    elif decided in rulesets:
+        ruleset = rulesets[decided]
+    else:
+        ruleset = rulesets[decided] = _ruleset_on(catalog, item.publicity, decided)
+    if ruleset is None:
         return item.tier
     fine = values.get(FINE_FIELD)
     return classify_penalty_tier(
@@ -189,8 +204,19 @@ def record_tier(catalog: Catalog, roles: SchemaRoles, item: CatalogItem, values:
     )
 
 
+def _ruleset_on(catalog: Catalog, family: str, decided: str) -> RuleSet | None:
+    """The rule set in force on a decision date (ISO text), None if there is none."""
+    try:
+        return ruleset_in_force(catalog, family, date.fromisoformat(decided))
+    except InvalidInput:
+        return None
+
+
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
 def canonical_fields(values: dict[str, Any]) -> str:
-    return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL(values)
 
 
 def content_id(item_code: str, unit: str, subject_id: str, fields_json: str) -> str:

@@ -16,8 +16,9 @@ visibility itself. What goes into a report:
   sees plus on-request records (依申请公开) the subject can authorize; not records whose publicity ended,
   that were repaired, revoked or superseded: the report is what a bank or a bidding agency gets.
 
-List entries come from a :class:`ListSource` (the lists service is built separately); until one is
-connected the section says so instead of claiming there are none.
+List entries come from a :class:`ListSource`; ``xinyong.services.reports`` passes the lists service's
+(``reports.list_source``). :data:`NO_LISTS`, for tests, makes the section say the list service is not
+connected instead of claiming there are none.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def section_of(item: CatalogItem) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# List entries (provided by the lists service once it is wired in)
+# List entries (provided by the lists service: xinyong.services.reports.list_source)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def _no_entries(store: Store, actor: Actor, subject_id: str, today: date, lang: 
     return ()
 
 
-NO_LISTS = ListSource(_no_entries, connected=False)  # the default until the lists service is wired in
+NO_LISTS = ListSource(_no_entries, connected=False)  # no list service: the section says so (tests)
 
 
 # --------------------------------------------------------------------------------------------------

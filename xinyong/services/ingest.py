@@ -7,14 +7,23 @@ stored (same content hash) add nothing; a row with the same document number and
 subject but other content is a correction that supersedes the stored version.
 Rows stream through in chunks inside one transaction, so memory stays bounded and a
 killed process leaves the store as it was.
+
+Speed: converters remember results per distinct text (codes, dates, amounts repeat); each
+chunk is looked up with one statement per question (``dialect.among``) and written through
+the bulk path (COPY on PostgreSQL, executemany on SQLite). On PostgreSQL the next chunk is
+validated while a writer thread stores the last, and the loaded tables are re-analysed
+inside the transaction as they double (``FreshStatistics``), so per-chunk lookups stay
+index lookups; on SQLite the connection gets a larger page cache while loading.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -35,10 +44,11 @@ from xinyong.search.normalise import normalise_name
 from xinyong.services import events, units
 from xinyong.store import Store
 from xinyong.store import records as q
-from xinyong.store.dialect import RawJson, prefer_indexes
+from xinyong.store.dialect import FreshStatistics, RawJson, loading
 from xinyong.store.tables import batches
 
 CHUNK_ROWS = 5000
+LOADED_TABLES = ("records", "subjects", "subject_identifiers", "subject_names")
 RawRow = tuple[int, list[str | None], Sequence[Problem]]
 Progress = Callable[[int], None]
 
@@ -91,6 +101,50 @@ class BatchReport:
         self.problem_count += 1
         if len(self.problems) < limit:
             self.problems.append(problem)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What writing one chunk did: counts, and the rows refused for clashing within the batch."""
+
+    added: int
+    duplicates: int
+    corrections: int
+    conflicts: list[RecordDraft]
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A chunk being written: its job, the rows read up to its end, its validation problems."""
+
+    job: Future[_Stored]
+    rows: int
+    held: list[Problem]
+
+
+def _row_of(problem: Problem) -> int:
+    row = problem.where.get("row")
+    return row if isinstance(row, int) else 0
+
+
+class _ChunkWriter:
+    """Runs chunk writes in order: on one background thread for PostgreSQL, whose server does
+    its part (constraint checks, indexes) while the next chunk is validated here; inline for
+    SQLite, whose driver would trade the interpreter lock back and forth for every row."""
+
+    def __init__(self, threaded: bool) -> None:
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="ingest-writer") if threaded else None
+
+    def submit(self, fn: Callable[..., _Stored], *args: Any) -> Future[_Stored]:
+        if self.pool is not None:
+            return self.pool.submit(fn, *args)
+        done: Future[_Stored] = Future()
+        done.set_result(fn(*args))  # inline: a failure is raised here and now
+        return done
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
 
 
 class _Rejected(Exception):
@@ -211,8 +265,8 @@ def _ingest(
     try:
         with store.write() as conn:
             _open_batch(conn, report, source, actor)
-            prefer_indexes(conn)
-            run.load(conn, progress)
+            with loading(conn):
+                run.load(conn, progress)
             if report.problem_count and not options.accept_valid:
                 raise _Rejected
             report.seconds = time.perf_counter() - started
@@ -254,20 +308,68 @@ class _Run:
         self.roles = SchemaRoles(schema)
         self.validator = RowValidator(schema, catalog.enums, options.today or _china_today())
         self.stamp = events.now()
+        self.cells = tuple((i, code) for i, code in enumerate(columns.codes) if code is not None)
+        self.width = max((i for i, _ in self.cells), default=-1) + 1
+        self.rulesets: dict[str, Any] = {}  # rule set in force per decision date
+        self.held: list[Problem] = []  # problems of the chunk being drafted, noted in row order
 
     def load(self, conn: Connection, progress: Progress | None) -> None:
-        for chunk in _chunked(self.source.rows, CHUNK_ROWS):
-            found = [d for d in (self.draft(row) for row in chunk) if d is not None]
-            self.store_chunk(conn, found)
-            if progress:
-                progress(self.report.rows)
+        """Draft chunk k+1 while chunk k is written, with the report of a one-by-one load.
+
+        All counting and problem noting happens on this thread, chunk after chunk: a chunk's
+        validation problems are held until its write is done, then noted together with the
+        rows its write refused (documents clashing within the batch), in row order.
+        """
+        statistics = FreshStatistics(conn, "records", LOADED_TABLES, CHUNK_ROWS)
+        writer = _ChunkWriter(threaded=conn.dialect.name == "postgresql")
+        pending: _Pending | None = None
+        try:
+            for chunk in _chunked(self.source.rows, CHUNK_ROWS):
+                found = [d for d in (self.draft(row) for row in chunk) if d is not None]
+                held, self.held = self.held, []
+                if pending:
+                    self.account(pending, progress)
+                pending = _Pending(
+                    writer.submit(self.write_chunk, conn, found, statistics), self.report.rows, held
+                )
+            if pending:
+                self.account(pending, progress)
+        except InvalidInput:  # the file fails while being read on: the rows checked so far stay reported
+            writer.close()
+            if pending and pending.job.exception() is None:
+                self.account(pending, None)
+            self.note_all(self.held)
+            raise
+        finally:
+            writer.close()  # waits for a write still running, so the transaction can end cleanly
+
+    def write_chunk(self, conn: Connection, found: list[RecordDraft], statistics: FreshStatistics) -> _Stored:
+        stored = self.store_chunk(conn, found)
+        statistics.grew(conn, stored.added)
+        return stored
+
+    def account(self, pending: _Pending, progress: Progress | None) -> None:
+        stored = pending.job.result()
+        self.report.added += stored.added
+        self.report.duplicates += stored.duplicates
+        self.report.corrections += stored.corrections
+        self.report.rejected_rows += len(stored.conflicts)
+        clashes = [self.conflict(d) for d in stored.conflicts]
+        self.note_all(heapq.merge(pending.held, clashes, key=_row_of))
+        if progress:
+            progress(pending.rows)
+
+    def note_all(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.report.note(problem, self.options.max_reported)
 
     def draft(self, raw: RawRow) -> RecordDraft | None:
         number, cells, read_problems = raw
         self.report.rows += 1
-        values = {
-            code: cells[i] for i, code in enumerate(self.columns.codes) if code is not None and i < len(cells)
-        }
+        if len(cells) >= self.width:
+            values = {code: cells[i] for i, code in self.cells}
+        else:
+            values = {code: cells[i] for i, code in self.cells if i < len(cells)}
         normalised, issues = self.validator.validate(values)
         subject = None
         if not issues:
@@ -283,35 +385,34 @@ class _Run:
             subject=subject,
             document_number=normalised.get(self.schema.document_number_field or ""),
             decision_date=_date(normalised.get(self.schema.decision_date_field or "")),
-            tier=drafts.record_tier(self.catalog, self.roles, self.item, normalised),
+            tier=drafts.record_tier(self.catalog, self.roles, self.item, normalised, self.rulesets),
             fields=fields_json,
             source_row=number,
         )
 
     def reject(self, row: int, read_problems: Sequence[Problem], issues: list[FieldIssue]) -> None:
         self.report.rejected_rows += 1
-        for p in read_problems:
-            self.report.note(p, self.options.max_reported)
+        self.held.extend(read_problems)
         for i in issues:
             where = {"file": self.source.name, "row": row, "field": i.field}
-            self.report.note(
-                Problem(i.rule, i.message, where, i.message_zh, i.value), self.options.max_reported
-            )
+            self.held.append(Problem(i.rule, i.message, where, i.message_zh, i.value))
 
-    def store_chunk(self, conn: Connection, found: list[RecordDraft]) -> None:
+    def store_chunk(self, conn: Connection, found: list[RecordDraft]) -> _Stored:
+        """Store one chunk's drafts (runs on the writer thread: it reads the report, never changes it)."""
         unique = list({d.id: d for d in found}.values())
-        self.report.duplicates += len(found) - len(unique)
         known = q.existing_record_ids(conn, [d.id for d in unique])
         fresh = [d for d in unique if d.id not in known]
-        self.report.duplicates += len(known)
         q.touch_records(conn, sorted(known), self.stamp)
         superseded, conflicts = self.corrections(conn, fresh)
-        fresh = [d for d in fresh if d.id not in conflicts]
+        clashing = {d.id for d in conflicts}
+        fresh = [d for d in fresh if d.id not in clashing]
         self.link_subjects(conn, fresh)
         q.insert_records(conn, [self.record_row(d, superseded.get(d.id)) for d in fresh])
-        self.report.added += len(fresh)
+        return _Stored(len(fresh), len(found) - len(unique) + len(known), len(superseded), conflicts)
 
-    def corrections(self, conn: Connection, fresh: list[RecordDraft]) -> tuple[dict[str, str], set[str]]:
+    def corrections(
+        self, conn: Connection, fresh: list[RecordDraft]
+    ) -> tuple[dict[str, str], list[RecordDraft]]:
         """New versions of stored documents, {new id: superseded id}, and rows that clash within the batch."""
         keyed = [d for d in fresh if d.document_number]
         current = q.current_by_document(
@@ -321,36 +422,26 @@ class _Run:
             [(d.document_number or "", d.subject.subject_id) for d in keyed],
         )
         out: dict[str, str] = {}
-        conflicts: set[str] = set()
+        conflicts: list[RecordDraft] = []
         seen: set[tuple[str, str]] = set()
         for d in keyed:
             key = (d.document_number or "", d.subject.subject_id)
             if key in seen or (key in current and current[key][1] == self.report.batch_id):
-                conflicts.add(d.id)
-                self.conflict(d)
+                conflicts.append(d)
                 continue
             seen.add(key)
             if key in current:
                 out[d.id] = current[key][0]
         q.supersede(conn, sorted(out.values()))
-        self.report.corrections += len(out)
         return out, conflicts
 
-    def conflict(self, d: RecordDraft) -> None:
-        self.report.rejected_rows += 1
-        self.report.note(
-            Problem(
-                "row.conflicting_document",
-                f"document {d.document_number} appears earlier in this batch with other content",
-                {
-                    "file": self.source.name,
-                    "row": d.source_row,
-                    "field": self.schema.document_number_field or "",
-                },
-                f"文书号 {d.document_number} 在本批次中重复出现且内容不同",
-                d.document_number,
-            ),
-            self.options.max_reported,
+    def conflict(self, d: RecordDraft) -> Problem:
+        return Problem(
+            "row.conflicting_document",
+            f"document {d.document_number} appears earlier in this batch with other content",
+            {"file": self.source.name, "row": d.source_row, "field": self.schema.document_number_field or ""},
+            f"文书号 {d.document_number} 在本批次中重复出现且内容不同",
+            d.document_number,
         )
 
     def link_subjects(self, conn: Connection, fresh: list[RecordDraft]) -> None:
@@ -360,51 +451,33 @@ class _Run:
         renamed = [
             (sid, s.name) for sid, s in by_id.items() if sid in known and s.name and known[sid] != s.name
         ]
+        source = f"batch:{self.report.batch_id}"
         q.insert_subjects(conn, [self.subject_row(s) for s in new])
         q.insert_identifiers(
             conn,
             [
-                {
-                    "scheme": scheme,
-                    "value": value,
-                    "subject_id": s.subject_id,
-                    "source": f"batch:{self.report.batch_id}",
-                    "created_at": self.stamp,
-                }
+                (scheme, value, s.subject_id, source, self.stamp)
                 for s in new
                 for scheme, value in ((s.scheme, s.value), *s.legacy)
             ],
         )
-        q.add_names(
-            conn,
-            [
-                {
-                    "subject_id": sid,
-                    "name": name,
-                    "valid_from": None,
-                    "recorded_at": self.stamp,
-                    "source": f"batch:{self.report.batch_id}",
-                }
-                for sid, name in [(s.subject_id, s.name) for s in new] + renamed
-            ],
-        )
+        names = [(s.subject_id, s.name) for s in new] + renamed
+        q.add_names(conn, [(sid, name, None, self.stamp, source) for sid, name in names])
         q.rename_subjects(conn, renamed, self.stamp)
 
-    def subject_row(self, s: drafts.SubjectKey) -> dict[str, Any]:
-        return {
-            "id": s.subject_id,
-            "kind": s.kind.value,
-            "id_scheme": s.scheme,
-            "id_value": s.value,
-            "name": s.name,
-            "name_search": normalise_name(s.name),
-            "legal_representative": None,
-            "registered_on": None,
-            "region": None,
-            "is_individual_business": s.is_individual_business,
-            "created_at": self.stamp,
-            "updated_at": self.stamp,
-        }
+    def subject_row(self, s: drafts.SubjectKey) -> tuple[Any, ...]:
+        """A new subject in q.SUBJECT_COLUMNS order (register details come from the registry)."""
+        return (
+            s.subject_id,
+            s.kind.value,
+            s.scheme,
+            s.value,
+            s.name,
+            normalise_name(s.name),
+            s.is_individual_business,
+            self.stamp,
+            self.stamp,
+        )
 
     def record_row(self, d: RecordDraft, supersedes: str | None) -> tuple[Any, ...]:
         return (

@@ -45,7 +45,7 @@ def file(
     found = rules.check_filing(rules.Filing(target_kind, target_id, grounds, statement))
     rs.check_attachments(attachments, ("evidence",))
     with platform.store.write() as conn:
-        target = targets.load(conn, platform.catalog, target_kind, target_id)
+        target = targets.load(conn, platform, target_kind, target_id)
         rs.own(actor, target.subject_id)
         if target.status == "superseded":
             raise ProcedureError(
@@ -212,7 +212,8 @@ def decide(
             )
         result = rules.check_decision(rules.State(case.state), case.target_kind, outcome, reason)
         if result is rules.Outcome.REMOVED_FROM_LIST:
-            targets.lists().remove(conn, actor, case.target_id, today, reason, document_number)
+            removal = targets.removal_reason(targets.REVOKED, reason)  # wrongly listed: decision revoked
+            targets.lists(platform).remove(conn, actor, case.target_id, today, removal, document_number)
         saved = rs.save_files(platform.settings.data_dir, attachments)
         rs.add_step(
             conn,
@@ -251,7 +252,7 @@ def mark_review(
             rule="objection.review_reason",
         )
     with platform.store.write() as conn:
-        target = targets.load(conn, platform.catalog, "record", record_id)
+        target = targets.load(conn, platform, "record", record_id)
         if actor.unit != target.unit_code:
             raise rs.not_your_unit()
         rs.add_mark(

@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 
 from xinyong.domain.actor import Actor
 from xinyong.domain.permissions import require
-from xinyong.services import events
+from xinyong.services import events, jobs
 from xinyong.services import remedy_store as rs
 from xinyong.services.notify import Notice
 from xinyong.services.platform import Platform
@@ -103,3 +103,10 @@ def _summary(rows: list[QueueRow], fresh: list[Notice], today: date) -> dict[str
         "notices": len(fresh),
         "overdue_cases": [r.case.id for r in rows if r.overdue],
     }
+
+
+def _daily(platform: Platform, today: date) -> dict[str, Any]:
+    return run(platform, today)
+
+
+jobs.register("remedy_deadlines", _daily)  # 异议与修复期限提醒: daily, with the other jobs

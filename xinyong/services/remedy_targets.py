@@ -1,15 +1,17 @@
 """What an objection or repair is about: a stored record, or an entry on an untrustworthy list.
 
-Records are handled here in full. List entries (严重失信主体名单 etc.) live in the lists service,
-built separately: :class:`ListEntries` is the small interface it plugs in with
-:func:`connect_lists`. Until it is connected, cases about list entries are refused with a clear error.
+Records are handled here in full. List entries (严重失信主体名单 etc.) live in the lists service:
+:class:`ListEntries` is the small interface the remedies use, implemented over the lists service by
+:class:`xinyong.services.list_remedies.ListRemedies`, which :func:`lists` returns for the platform at
+hand. Another implementation may be put in its place with :func:`connect_lists` (``None`` restores the
+lists service); nothing has to be wired at startup for list entries to work.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Connection, select
 
@@ -17,12 +19,18 @@ from xinyong.catalog import Catalog
 from xinyong.catalog.model import Duration
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Tier
-from xinyong.errors import NotFound, ProcedureError
+from xinyong.errors import NotFound
 from xinyong.store.tables import records, source_units
+
+if TYPE_CHECKING:
+    from xinyong.services.platform import Platform
 
 PENALTY_CATEGORY_FIELD = "CF_CFLB"
 SECTOR_TAGS = {"fire_safety": "fire_safety", "work_safety": "work_safety"}
 LISTED_ITEMS = ("abnormal_operations_list", "samr_serious_illegal_list")  # SAMR repair condition
+# Removal conditions (list types' ``removal_conditions``) the remedies remove an entry on: an approved
+# repair (early removal), an objection upheld (the listing decision revoked, 错误列入).
+REPAIRED, REVOKED = "repaired", "decision_revoked"
 
 
 @dataclass(frozen=True)
@@ -61,41 +69,38 @@ class ListEntries(Protocol):
         measures (联合惩戒措施), appending the list's own transition and audit event."""
 
 
-class _NotConnected:
-    def target(self, conn: Connection, entry_id: str) -> Target | None:
-        raise ProcedureError(
-            "objections and repair of list entries need the lists service, which is not connected",
-            message_zh="名单信息的异议和修复尚未接入名单服务",
-            rule="remedy.lists_not_connected",
-        )
-
-    def remove(
-        self,
-        conn: Connection,
-        actor: Actor,
-        entry_id: str,
-        on: date,
-        reason: str,
-        document_number: str | None,
-    ) -> None:
-        self.target(conn, entry_id)
+def removal_reason(condition: str, text: str) -> str:
+    """The ``reason`` handed to :meth:`ListEntries.remove`: the removal condition, then the unit's text."""
+    return f"{condition}: {text}"
 
 
-_lists: ListEntries = _NotConnected()
+def removal_condition(reason: str) -> tuple[str, str]:
+    """(condition, text) of a :func:`removal_reason`; a bare text means an objection upheld (revoked)."""
+    condition, sep, text = reason.partition(": ")
+    return (condition, text) if sep and condition in (REPAIRED, REVOKED) else (REVOKED, reason)
 
 
-def connect_lists(lists: ListEntries) -> None:
-    """Called once at startup by the lists service (integration point)."""
+_lists: ListEntries | None = None  # None: the lists service (xinyong.services.list_remedies)
+
+
+def connect_lists(lists: ListEntries | None) -> None:
+    """Put another implementation in place of the lists service (``None`` restores it)."""
     global _lists
     _lists = lists
 
 
-def lists() -> ListEntries:
-    return _lists
+def lists(platform: Platform) -> ListEntries:
+    """The list entries the remedies act on: the connected implementation, else the lists service."""
+    if _lists is not None:
+        return _lists
+    from xinyong.services.list_remedies import ListRemedies  # imports the lists service: not at load
+
+    return ListRemedies(platform)
 
 
-def load(conn: Connection, catalog: Catalog, kind: str, target_id: str) -> Target:
-    found = _record(conn, catalog, target_id) if kind == "record" else lists().target(conn, target_id)
+def load(conn: Connection, platform: Platform, kind: str, target_id: str) -> Target:
+    catalog = platform.catalog
+    found = _record(conn, catalog, target_id) if kind == "record" else lists(platform).target(conn, target_id)
     if found is None:
         raise NotFound(f"no {kind} {target_id!r}", message_zh="没有该条信用信息", rule=f"remedy.{kind}")
     return found

@@ -13,7 +13,7 @@ the information's state, not the fact of the conduct.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 
 from sqlalchemy import Connection, select
@@ -23,7 +23,7 @@ from xinyong.domain.actor import Actor
 from xinyong.domain.permissions import require
 from xinyong.domain.workdays import Deadline
 from xinyong.errors import Conflict, InvalidInput, Problem, ProcedureError
-from xinyong.services import events
+from xinyong.services import events, list_remedies
 from xinyong.services import remedy_store as rs
 from xinyong.services import remedy_targets as targets
 from xinyong.services.platform import Platform
@@ -47,10 +47,23 @@ def eligibility(
     require(actor, "repair.assess")
     today = today or platform.today()
     with platform.store.read() as conn:
-        target = targets.load(conn, platform.catalog, target_kind, target_id)
+        target = targets.load(conn, platform, target_kind, target_id)
         rs.own(actor, target.subject_id)
         facts = _facts(conn, target, obligations_fulfilled, bankruptcy_abuse_on)
-    return target, rules.assess(facts, today, platform.catalog)
+    return target, _assess(platform, target, facts, today)
+
+
+def _assess(
+    platform: Platform, target: targets.Target, facts: rules.RepairFacts, today: date
+) -> rules.Eligibility:
+    """The repair rules, then (for a list entry) its list type's own rules, which prevail."""
+    result = rules.assess(facts, today, platform.catalog)
+    extra, earliest = list_remedies.repair_checks(platform.catalog, target, today)
+    if not extra:
+        return result
+    checks = result.checks + extra
+    first = max(result.earliest, earliest) if result.earliest and earliest else None
+    return replace(result, eligible=all(c.ok for c in checks), earliest=first, checks=checks)
 
 
 def _facts(
@@ -113,9 +126,9 @@ def apply(
     check_materials(attachments)
     cal = rs.calendar(platform)
     with platform.store.write() as conn:
-        target = targets.load(conn, platform.catalog, target_kind, target_id)
+        target = targets.load(conn, platform, target_kind, target_id)
         rs.own(actor, target.subject_id)
-        result = rules.assess(_facts(conn, target, True, bankruptcy_abuse_on), today, platform.catalog)
+        result = _assess(platform, target, _facts(conn, target, True, bankruptcy_abuse_on), today)
         if not result.eligible:
             if any(c.code == "case_open" for c in result.failed):
                 raise Conflict(
@@ -249,7 +262,8 @@ def decide(
         if approve:
             reason = reason.strip() or "准予信用修复：终止公示、停止共享 / repair approved"
             if case.target_kind == "list_entry":
-                targets.lists().remove(conn, actor, case.target_id, today, reason, document_number)
+                removal = targets.removal_reason(targets.REPAIRED, reason)  # early removal on repair
+                targets.lists(platform).remove(conn, actor, case.target_id, today, removal, document_number)
         state = APPROVED if approve else REJECTED
         rs.add_step(
             conn,

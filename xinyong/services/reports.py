@@ -23,6 +23,8 @@ from sqlalchemy import Connection, func, insert, select
 
 from xinyong import ids
 from xinyong.audit.keys import KeyStore
+from xinyong.catalog import Catalog
+from xinyong.catalog.lists import of
 from xinyong.domain import disclosure
 from xinyong.domain.accounts import logs_query
 from xinyong.domain.actor import Actor
@@ -30,11 +32,12 @@ from xinyong.domain.enums import Purpose, Role, SubjectKind
 from xinyong.domain.permissions import require
 from xinyong.errors import InvalidInput, NotFound, NotPermitted, Problem
 from xinyong.reports import content, pdf, signing
-from xinyong.reports.content import NO_LISTS, Assembly, ListSource, Report, Requester
+from xinyong.reports.content import Assembly, ListEntry, ListSource, Report, Requester
 from xinyong.services import authorizations, events, querylog
+from xinyong.services import lists as lists_service
 from xinyong.services.platform import Platform
 from xinyong.store import Store
-from xinyong.store.tables import reports, subjects
+from xinyong.store.tables import reports, source_units, subjects
 
 # The purposes a requester may state (查询用途): the issue's list, plus "understanding a company", which
 # Shenzhen counts separately in its statistics.
@@ -99,6 +102,51 @@ def keystore(platform: Platform) -> KeyStore:
 
 
 # --------------------------------------------------------------------------------------------------
+# List section
+
+
+def list_source(catalog: Catalog) -> ListSource:
+    """The report's list section from the lists service: the subject's entries published and in their
+    period on the report's day (public information, the same for every requester), with list name,
+    deciding unit, decision document, dates, legal basis and objection marks."""
+
+    def provider(store: Store, actor: Actor, subject_id: str, today: date, lang: str) -> list[ListEntry]:
+        views = lists_service.published_entries(store, catalog, subject_id, today, lang)
+        with store.read() as conn:
+            units = {
+                r.code: r.name_en if lang == "en" else r.name_zh
+                for r in conn.execute(
+                    select(source_units.c.code, source_units.c.name_zh, source_units.c.name_en).where(
+                        source_units.c.code.in_(sorted({v["unit"] for v in views}))
+                    )
+                )
+            }
+        return [_list_entry(catalog, v, units, lang) for v in views]
+
+    return ListSource(provider)
+
+
+def _list_entry(catalog: Catalog, view: dict[str, Any], units: dict[str, str], lang: str) -> ListEntry:
+    lt = of(catalog).list_type(view["list_type"])
+    ends = view["ends_on"]
+    if lang == "en":
+        status = f"listed until {ends}" if ends else "listed (no fixed period)"
+    else:
+        status = f"公示中，至 {ends}" if ends else "公示中（无固定期限）"
+    starts = view["starts_on"]
+    return ListEntry(
+        id=view["id"],
+        list_name=view["list_name"],
+        unit_name=units.get(view["unit"], view["unit"]),
+        document_number=view["decision_document"],
+        entered_on=date.fromisoformat(starts) if starts else None,
+        legal_basis=tuple(str(b) for b in lt.legal_basis),
+        status=f"{status}; {view['ground']}" if lang == "en" else f"{status}；{view['ground']}",
+        marks=tuple(view["marks"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
 # Request
 
 
@@ -117,10 +165,12 @@ def request(
     subject_id: str,
     purpose: str | Purpose | None,
     lang: str = "zh",
-    lists: ListSource = NO_LISTS,
+    lists: ListSource | None = None,
     now: datetime | None = None,
 ) -> Issued:
-    """Issue a signed report on ``subject_id`` for ``actor`` and the stated purpose."""
+    """Issue a signed report on ``subject_id`` for ``actor`` and the stated purpose.
+
+    ``lists``: where the list section comes from; the lists service unless a test says otherwise."""
     require(actor, "reports.request")
     stated = parse_purpose(purpose)
     lang = "en" if lang == "en" else "zh"
@@ -129,7 +179,8 @@ def request(
     issued_at = now or datetime.now(UTC)
     issued_at = issued_at.replace(microsecond=issued_at.microsecond // 1000 * 1000)  # whole milliseconds
     number = new_number(issued_at)
-    assembly = content.assemble(platform.store, platform.catalog, requester, subject_id, today, lang, lists)
+    source = lists or list_source(platform.catalog)
+    assembly = content.assemble(platform.store, platform.catalog, requester, subject_id, today, lang, source)
     report = Report(number, issued_at, verify_url(platform, number), assembly.body)
     signed = signing.sign(
         pdf.render(report),
@@ -291,7 +342,7 @@ def _failure(code: str) -> Verification:
 
 
 def verify_number(
-    platform: Platform, number: str, lists: ListSource = NO_LISTS, today: date | None = None
+    platform: Platform, number: str, lists: ListSource | None = None, today: date | None = None
 ) -> Verification:
     require(Actor.public(), "reports.verify")
     try:
@@ -302,7 +353,7 @@ def verify_number(
 
 
 def verify_pdf(
-    platform: Platform, data: bytes, lists: ListSource = NO_LISTS, today: date | None = None
+    platform: Platform, data: bytes, lists: ListSource | None = None, today: date | None = None
 ) -> Verification:
     """Check an uploaded PDF: its signature against every platform key, then the issued report's row."""
     require(Actor.public(), "reports.verify")
@@ -317,7 +368,7 @@ def verify_pdf(
     return _verified(platform, row, lists, today or platform.today())
 
 
-def _verified(platform: Platform, row: Any, lists: ListSource, today: date) -> Verification:
+def _verified(platform: Platform, row: Any, lists: ListSource | None, today: date) -> Verification:
     changes = still_current(platform, row, lists, today)
     name = _subject_name(platform.store, row)
     current = not changes
@@ -350,11 +401,12 @@ def _subject_name(store: Store, row: Any) -> str:
     return ids.mask_person_name(name) if row.subject_kind == SubjectKind.INDIVIDUAL.value else str(name)
 
 
-def still_current(platform: Platform, row: Any, lists: ListSource, today: date) -> list[Change]:
+def still_current(platform: Platform, row: Any, lists: ListSource | None, today: date) -> list[Change]:
     """What a report would say differently if the same requester asked for it today (empty: current)."""
     requester = _stored_requester(row)
+    source = lists or list_source(platform.catalog)
     now = content.assemble(
-        platform.store, platform.catalog, requester, row.subject_id, today, row.lang, lists
+        platform.store, platform.catalog, requester, row.subject_id, today, row.lang, source
     )
     before = {ref: fp for ref, fp in row.items}
     after = {i.ref: i for i in now.body.items()}
@@ -383,6 +435,16 @@ def _stored_requester(row: Any) -> Requester:
 
 def _removed(ref: str, now: Assembly) -> Change:
     view = now.views.get(ref.removeprefix("record:")) if ref.startswith("record:") else None
+    if view is None and ref.startswith("list:"):
+        return Change(
+            ref,
+            "removed",
+            "",
+            None,
+            "list_removed",
+            "报告中的一项名单信息已移出名单或期限届满",
+            "a list entry of the report was removed from its list or its period ended",
+        )
     if view is None:
         return Change(
             ref,

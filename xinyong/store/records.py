@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
 from xinyong.search.normalise import normalise_name
-from xinyong.store.dialect import bulk_insert, insert_ignore
+from xinyong.store.dialect import among, bulk_insert
 from xinyong.store.tables import records, subject_identifiers, subject_names, subjects
 
 RECORD_COLUMNS = (
@@ -29,39 +29,43 @@ RECORD_COLUMNS = (
     "first_seen_at",
     "last_seen_at",
 )
-IN_CHUNK = 900  # stays under SQLite's bound-parameter limit
 
 
-def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+SUBJECT_COLUMNS = (
+    "id",
+    "kind",
+    "id_scheme",
+    "id_value",
+    "name",
+    "name_search",
+    "is_individual_business",
+    "created_at",
+    "updated_at",
+)
+IDENTIFIER_COLUMNS = ("scheme", "value", "subject_id", "source", "created_at")
+NAME_COLUMNS = ("subject_id", "name", "valid_from", "recorded_at", "source")
 
 
 def subject_names_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for part in _chunks(ids):
-        out.update(
-            {
-                r.id: r.name
-                for r in conn.execute(select(subjects.c.id, subjects.c.name).where(subjects.c.id.in_(part)))
-            }
-        )
+    for cond in among(conn, subjects.c.id, ids):
+        out.update({r.id: r.name for r in conn.execute(select(subjects.c.id, subjects.c.name).where(cond))})
     return out
 
 
-def insert_subjects(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert_ignore(conn, subjects), rows)
+def insert_subjects(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """New subjects (tuples in SUBJECT_COLUMNS order); one already stored is left as it is."""
+    bulk_insert(conn, subjects, SUBJECT_COLUMNS, rows, skip_existing=True)
 
 
-def insert_identifiers(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert_ignore(conn, subject_identifiers), rows)
+def insert_identifiers(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Identifier mappings (tuples in IDENTIFIER_COLUMNS order); known ones are left as they are."""
+    bulk_insert(conn, subject_identifiers, IDENTIFIER_COLUMNS, rows, skip_existing=True)
 
 
-def add_names(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(subject_names.insert(), rows)
+def add_names(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Name history rows (tuples in NAME_COLUMNS order)."""
+    bulk_insert(conn, subject_names, NAME_COLUMNS, rows)
 
 
 def rename_subjects(conn: Connection, renames: list[tuple[str, str]], stamp: datetime) -> None:
@@ -79,14 +83,14 @@ def rename_subjects(conn: Connection, renames: list[tuple[str, str]], stamp: dat
 
 def existing_record_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    for part in _chunks(ids):
-        found.update(r[0] for r in conn.execute(select(records.c.id).where(records.c.id.in_(part))))
+    for cond in among(conn, records.c.id, ids):
+        found.update(r[0] for r in conn.execute(select(records.c.id).where(cond)))
     return found
 
 
 def touch_records(conn: Connection, ids: Sequence[str], stamp: datetime) -> None:
-    for part in _chunks(ids):
-        conn.execute(update(records).where(records.c.id.in_(part)).values(last_seen_at=stamp))
+    for cond in among(conn, records.c.id, ids):
+        conn.execute(update(records).where(cond).values(last_seen_at=stamp))
 
 
 def current_by_document(
@@ -96,15 +100,10 @@ def current_by_document(
     out: dict[tuple[str, str], tuple[str, str | None]] = {}
     docs = sorted({d for d, _ in keys})
     wanted = set(keys)
-    for part in _chunks(docs):
+    for cond in among(conn, records.c.document_number, docs):
         query = select(
             records.c.id, records.c.document_number, records.c.subject_id, records.c.batch_id
-        ).where(
-            records.c.unit_code == unit,
-            records.c.item_code == item,
-            records.c.status == "current",
-            records.c.document_number.in_(part),
-        )
+        ).where(records.c.unit_code == unit, records.c.item_code == item, records.c.status == "current", cond)
         for r in conn.execute(query):
             if (r.document_number, r.subject_id) in wanted:
                 out[(r.document_number, r.subject_id)] = (r.id, r.batch_id)
@@ -112,8 +111,8 @@ def current_by_document(
 
 
 def supersede(conn: Connection, ids: Sequence[str]) -> None:
-    for part in _chunks(ids):
-        conn.execute(update(records).where(records.c.id.in_(part)).values(status="superseded"))
+    for cond in among(conn, records.c.id, ids):
+        conn.execute(update(records).where(cond).values(status="superseded"))
 
 
 def insert_records(conn: Connection, rows: list[tuple[Any, ...]]) -> int:

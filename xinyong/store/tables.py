@@ -420,3 +420,121 @@ remedy_notices = Table(
     Column("channel", String(16), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+
+# Untrustworthy lists (名单), due process, relying parties and screening (xinyong.services.lists,
+# xinyong.services.screening). Measures have no table: they are computed from current entries.
+
+list_entries = Table(
+    "list_entries",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("list_type", String(64), nullable=False, comment="catalog list type code"),
+    Column("subject_id", ForeignKey("subjects.id"), nullable=True, comment="registry subject, when known"),
+    Column("id_scheme", String(32), nullable=False, comment="uscc, resident_id …"),
+    Column("id_value", String(64), nullable=False, comment="the identifier screenings look up"),
+    Column("subject_kind", String(32), nullable=False),
+    Column("subject_name", String(200), nullable=False),
+    Column("unit_code", ForeignKey("source_units.code"), nullable=False, comment="deciding unit"),
+    Column("ground", String(64), nullable=False, comment="inclusion ground code of the list type"),
+    Column(
+        "state", String(16), nullable=False, comment="proposed notified decided published removed withdrawn"
+    ),
+    Column("basis_document", String(100), nullable=False, comment="the legally effective document"),
+    Column("facts", Text, nullable=False),
+    Column("decision_document", String(100), nullable=True),
+    Column("notified_on", Date, nullable=True),
+    Column("defence_until", Date, nullable=True, comment="last day of the statement-and-defence window"),
+    Column("statements", Integer, nullable=False, default=0),
+    Column("decided_on", Date, nullable=True),
+    Column("starts_on", Date, nullable=True),
+    Column("ends_on", Date, nullable=True, comment="last day in force; NULL = no fixed period"),
+    Column("extensions", Integer, nullable=False, default=0),
+    Column("removal_trigger_on", Date, nullable=True, comment="day the removal condition occurred"),
+    Column("removal_due", Date, nullable=True, comment="removal deadline in working days; NULL = unknown"),
+    Column("removed_on", Date, nullable=True),
+    Column("removal_reason", String(64), nullable=True),
+    Column("source", String(16), nullable=False, comment="workflow or court_import"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+# Screening looks entries up by identifier: the index has three equality columns so that SQLite's
+# planner (the platform runs no ANALYZE) prefers it to the list-page index.
+Index(
+    "ix_list_entries_id_value_state",
+    list_entries.c.id_value,
+    list_entries.c.state,
+    list_entries.c.list_type,
+)
+Index("ix_list_entries_state_ends_on", list_entries.c.state, list_entries.c.ends_on)
+Index("ix_list_entries_list_type_starts_on", list_entries.c.list_type, list_entries.c.starts_on)
+Index("ix_list_entries_subject_id", list_entries.c.subject_id)
+Index(
+    "ix_list_entries_unit_code_decision_document", list_entries.c.unit_code, list_entries.c.decision_document
+)
+
+list_transitions = Table(
+    "list_transitions",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("entry_id", ForeignKey("list_entries.id"), nullable=False, index=True),
+    Column("action", String(32), nullable=False),
+    Column("from_state", String(16), nullable=True),
+    Column("to_state", String(16), nullable=False),
+    Column("effective_on", Date, nullable=False, comment="the platform day of the step"),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("document", String(100), nullable=True),
+    Column("details", Json, nullable=False),
+)
+
+# Persons a unit's listing binds under its measures' legal basis (e.g. the legal representative and
+# actual controller of a unit on the court list, 法释〔2015〕17号 art. 3), named in the decision.
+list_entry_persons = Table(
+    "list_entry_persons",
+    metadata,
+    Column("entry_id", ForeignKey("list_entries.id"), primary_key=True),
+    Column("role", String(32), primary_key=True, comment="legal_representative, actual_controller …"),
+    Column("id_value", String(64), primary_key=True, comment="the person's resident ID number"),
+    Column("name", String(100), nullable=False),
+)
+Index("ix_list_entry_persons_id_value", list_entry_persons.c.id_value)
+
+relying_parties = Table(
+    "relying_parties",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("purposes", Json, nullable=False, comment="screening purposes it declared"),
+    Column("api_key_hash", String(64), nullable=True, unique=True, comment="SHA-256 of the key"),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+screenings = Table(
+    "screenings",
+    metadata,
+    Column("id", Id64, primary_key=True, autoincrement=True),
+    Column("party_code", ForeignKey("relying_parties.code"), nullable=False, index=True),
+    Column("purpose", String(32), nullable=False),
+    Column("measure", String(64), nullable=False),
+    Column("screened_on", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("mode", String(8), nullable=False, comment="single or bulk"),
+    Column("total", Integer, nullable=False),
+    Column("restricted", Integer, nullable=False),
+    Column("identifiers", LargeBinary, nullable=False, comment="zlib: screened identifiers, one a line"),
+    Column("results", LargeBinary, nullable=False, comment="zlib: each line's restricting entry id or ''"),
+)
+
+calendar_schedules = Table(
+    "calendar_schedules",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("source", String(200), nullable=False, comment="the State Council notice"),
+    Column("holidays", Json, nullable=False),
+    Column("workdays", Json, nullable=False, comment="adjusted weekend workdays (调休)"),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("loaded_by", String(200), nullable=False),
+)

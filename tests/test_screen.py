@@ -1,0 +1,245 @@
+"""Screening over HTTP: relying parties, purposes, bulk, recording; court import; calendar loading."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from lists_helpers import ADULT, COMPANY, COURT, D0, MINOR, court_listing, resident_id
+from sqlalchemy import func, select
+
+from xinyong.api.app import create_app
+from xinyong.domain.actor import Actor
+from xinyong.errors import InvalidInput
+from xinyong.services import court_import, lists, screening, workcalendar
+from xinyong.services.platform import Platform
+from xinyong.settings import Settings
+from xinyong.store.tables import list_entries, screenings
+
+OP = Actor.operator("op")
+
+
+@pytest.fixture
+def dated(platform: Platform) -> Platform:
+    platform.settings = Settings(data_dir=platform.settings.data_dir, today=D0.isoformat(), jobs_interval_s=0)
+    return platform
+
+
+@pytest.fixture
+def client(dated: Platform) -> Iterator[TestClient]:
+    with TestClient(create_app(platform_obj=dated)) as c:
+        yield c
+
+
+def _party(platform: Platform, purposes: list[str]) -> str:
+    return screening.add_party(
+        platform.store, platform.catalog, OP, code="airline", name="某航空公司", purposes=purposes
+    )[1]
+
+
+def test_single_screening_answers_with_entry_basis_and_end(dated: Platform, client: TestClient) -> None:
+    court_listing(dated)
+    key = _party(dated, ["ticketing"])
+    got = client.post(
+        "/api/v1/screen",
+        headers={"X-Api-Key": key},
+        json={"identifier": ADULT, "measure": "no_flights", "purpose": "ticketing"},
+    )
+    assert got.status_code == 200
+    body = got.json()
+    assert body["restricted"] is True and body["ends_on"] == "2028-03-02"
+    assert body["entry"]["decision_document"] == "(2026)粤0304执555号"
+    assert "法释〔2015〕17号" in body["legal_basis"][0]
+    clear = client.post(
+        "/api/v1/screen",
+        headers={"X-Api-Key": key},
+        json={"identifier": COMPANY, "measure": "no_flights", "purpose": "ticketing"},
+    ).json()
+    assert clear == {
+        "identifier": COMPANY,
+        "measure": "no_flights",
+        "restricted": False,
+        "screening_id": clear["screening_id"],
+    }
+    with dated.store.read() as conn:
+        rows = conn.execute(
+            select(screenings.c.party_code, screenings.c.purpose, screenings.c.restricted).order_by(
+                screenings.c.id
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [("airline", "ticketing", 1), ("airline", "ticketing", 0)]
+
+
+@pytest.mark.parametrize(
+    ("purposes", "measure", "purpose", "rule"),
+    [
+        (["ticketing"], "not_company_officer", "appointment", "screen.purpose_not_declared"),
+        (["ticketing", "procurement"], "no_flights", "procurement", "screen.purpose_not_entitled"),
+    ],
+)
+def test_a_party_sees_only_what_its_purpose_entitles(
+    dated: Platform, client: TestClient, purposes: list[str], measure: str, purpose: str, rule: str
+) -> None:
+    court_listing(dated)
+    key = _party(dated, purposes)
+    got = client.post(
+        "/api/v1/screen",
+        headers={"X-Api-Key": key},
+        json={"identifier": ADULT, "measure": measure, "purpose": purpose},
+    )
+    assert got.status_code == 403 and got.json()["error"]["rule"] == rule
+    assert "entry" not in got.text
+    with dated.store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(screenings)).scalar_one() == 0
+
+
+def test_keys_are_required_hashed_and_revocable(dated: Platform, client: TestClient) -> None:
+    key = _party(dated, ["ticketing"])
+    body = {"identifier": ADULT, "measure": "no_flights", "purpose": "ticketing"}
+    assert client.post("/api/v1/screen", json=body).json()["error"]["rule"] == "auth.key_required"
+    assert screening.list_parties(dated.store)[0].active
+    screening.revoke(dated.store, OP, "airline")
+    denied = client.post("/api/v1/screen", headers={"X-Api-Key": key}, json=body)
+    assert denied.status_code == 403 and denied.json()["error"]["rule"] == "auth.key_invalid"
+
+
+def test_unknown_purpose_cannot_be_declared(dated: Platform) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        screening.add_party(dated.store, dated.catalog, OP, code="x", name="x", purposes=["curiosity"])
+    assert exc.value.rule == "parties.unknown_purpose"
+
+
+def test_bulk_screening_json_and_file(dated: Platform, client: TestClient) -> None:
+    court_listing(dated)
+    key = _party(dated, ["ticketing"])
+    others = [resident_id(date(1970, 1, d)) for d in range(1, 28)]
+    got = client.post(
+        "/api/v1/screen/bulk",
+        headers={"X-Api-Key": key},
+        json={"measure": "no_g_train_seats", "purpose": "ticketing", "identifiers": [*others, ADULT]},
+    )
+    body = got.json()
+    assert body["total"] == 28 and body["restricted"] == 1 and body["results"][0]["identifier"] == ADULT
+    file = client.post(
+        "/api/v1/screen/bulk-file",
+        headers={"X-Api-Key": key},
+        data={"measure": "no_g_train_seats", "purpose": "ticketing"},
+        files={"file": ("ids.txt", "\n".join([ADULT, *others]).encode())},
+    ).json()
+    assert file["restricted"] == 1
+    recorded = screening.recorded(dated.store, file["screening_id"])
+    assert len(recorded) == 28 and recorded[0][0] == ADULT and recorded[0][1] is not None
+    assert all(entry is None for _, entry in recorded[1:])
+    assert len(screening.recorded(dated.store, body["screening_id"])) == 28
+
+
+def test_bulk_limit(dated: Platform) -> None:
+    party, _ = screening.add_party(dated.store, dated.catalog, OP, code="p", name="p", purposes=["ticketing"])
+    with pytest.raises(InvalidInput) as exc:
+        screening.screen_bulk(
+            dated.store,
+            dated.catalog,
+            party,
+            identifiers=["x"] * 3,
+            measure="no_flights",
+            purpose="ticketing",
+            today=D0,
+            limit=2,
+        )
+    assert exc.value.rule == "screen.bulk_limit"
+
+
+def _record(
+    card: str, conduct: str = "有履行能力而拒不履行生效法律文书确定义务", case: str = "(2026)粤0304执1号"
+) -> dict[str, object]:
+    return {
+        "iname": "赵六",
+        "caseCode": case,
+        "cardNum": card,
+        "courtName": "深圳市福田区人民法院",
+        "gistId": "(2025)粤0304民初9号",
+        "gistUnit": "福田区人民法院",
+        "regDate": "20260105",
+        "duty": "支付货款10万元",
+        "performance": "全部未履行",
+        "disruptTypeName": conduct,
+        "publishDate": "2026年02月10日",
+    }
+
+
+def test_court_import_is_idempotent_and_refuses_unlawful_records(dated: Platform) -> None:
+    raw = json.dumps([_record(ADULT), _record(COMPANY, "违反财产报告制度", "(2026)粤0304执2号")]).encode()
+    first = court_import.import_records(dated, COURT, court_import.parse(raw))
+    again = court_import.import_records(dated, COURT, court_import.parse(raw))
+    assert (first.imported, again.imported, again.already) == (2, 0, 2)
+    entry = lists.entries_for(dated.store, COMPANY, D0)[0]
+    assert entry.ground == "violates_property_reporting" and entry.ends_on == date(2028, 2, 10)
+    assert lists.entries_for(dated.store, ADULT, D0)[0].ends_on is None  # ground 1: no fixed period
+    bad = [
+        _record("3423011964****3224", case="c1"),
+        _record(MINOR, case="c2"),
+        _record(ADULT, "欠钱不还", "c3"),
+    ]
+    with pytest.raises(InvalidInput) as exc:
+        court_import.import_records(dated, COURT, bad)
+    assert {p.rule for p in exc.value.problems} == {
+        "court_import.masked_id",
+        "lists.minor",
+        "lists.outside_criteria",
+    }
+    assert [p.where["record"] for p in exc.value.problems] == [1, 2, 3]
+    with dated.store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(list_entries)).scalar_one() == 2
+
+
+def test_calendar_file_makes_a_year_official(dated: Platform, tmp_path: Path) -> None:
+    path = tmp_path / "2032.yaml"
+    path.write_text(
+        "year: 2032\nsource: 国办发明电〔2031〕1号\nholidays: [2032-01-01, 2032-02-10..2032-02-16]\n"
+        "workdays: [2032-02-08]\n",
+        encoding="utf-8",
+    )
+    assert workcalendar.calendar(dated.store).add_working_days(date(2032, 2, 6), 1).due is None
+    workcalendar.load(dated.store, OP, workcalendar.read_file(path))
+    cal = workcalendar.calendar(dated.store)
+    assert cal.add_working_days(date(2032, 2, 6), 1).due == date(2032, 2, 8)  # the adjusted Sunday
+    assert cal.add_working_days(date(2032, 2, 8), 1).due == date(2032, 2, 9)
+    assert cal.add_working_days(date(2032, 2, 9), 1).due == date(2032, 2, 17)
+    path.write_text("year: 2032\nholidays: [2032-13-01]\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as exc:
+        workcalendar.read_file(path)
+    assert {p.rule for p in exc.value.problems} == {"calendar.source", "calendar.date"}
+
+
+def test_list_page_is_paginated_and_masks_people(dated: Platform, client: TestClient) -> None:
+    for day in range(1, 4):
+        court_listing(dated, identifier=resident_id(date(1975, 5, day)), on=D0, name="钱七")
+    page = client.get("/api/v1/lists/court_dishonest_debtor/entries?per_page=2").json()
+    assert page["total"] == 3 and len(page["entries"]) == 2
+    assert "*" in page["entries"][0]["identifier"] and page["entries"][0]["subject_name"] != "钱七"
+    assert client.get("/api/v1/lists/court_dishonest_debtor/entries?per_page=500").status_code == 422
+
+
+def test_screening_queries_probe_by_identifier_on_sqlite(platform: Platform) -> None:
+    """Regression guard: without ANALYZE, SQLite's planner once walked every entry of a list type
+    (the list-page or state index, or the persons join from the entries side) for each chunk."""
+    from xinyong.catalog.lists import of
+    from xinyong.services.screening import _queries
+
+    if platform.store.dialect != "sqlite":
+        pytest.skip("SQLite query plans")
+    measure = of(platform.catalog).measures["no_flights"]
+    with platform.store.read() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        for sql, params in _queries(conn, measure, [ADULT, COMPANY], persons=True):
+            plan = " | ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+            first = plan.split(" | ")[0]
+            assert "ix_list_entries_id_value_state" in first or "ix_list_entry_persons_id_value" in first, (
+                plan
+            )
+            assert "SCAN" not in plan, plan

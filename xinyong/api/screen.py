@@ -1,0 +1,110 @@
+"""Screening (联合奖惩核查) for relying parties: single and bulk, authenticated by X-Api-Key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from xinyong.api import deps
+from xinyong.api.deps import platform
+from xinyong.domain.enums import Role
+from xinyong.errors import InvalidInput, NotPermitted
+from xinyong.services import accounts, screening
+from xinyong.services.platform import Platform
+from xinyong.services.screening import Party
+
+router = APIRouter(prefix="/api/v1", tags=["screening 联合奖惩核查"])
+
+
+def party(request: Request) -> Party:
+    """The relying party of the request: a party's screening key (``xyp_…`` in X-Api-Key), or a
+    relying party's account (account key or session) with the purposes its account declares."""
+    p: Platform = request.app.state.platform
+    key = deps.api_key(request)
+    if key is None or key.startswith(screening.KEY_PREFIX):
+        return screening.authenticate(p.store, key)
+    if not accounts.is_user_key(key):
+        return screening.authenticate(p.store, key)  # refused with the screening key's own message
+    user = accounts.authenticate_key(p.store, key)
+    if user.role is not Role.RELYING_PARTY:
+        raise NotPermitted(
+            f"role {user.role.value!r} may not perform 'screen'",
+            message_zh="仅信息使用单位可以进行联合奖惩核查",
+            rule="permission.screen",
+        )
+    return Party(user.unit, user.username, frozenset(user.purposes), user.active)
+
+
+class ScreenBody(BaseModel):
+    identifier: str = Field(..., description="USCC or resident ID number")
+    measure: str = Field(..., description="Measure code, e.g. no_flights")
+    purpose: str = Field(..., description="A purpose the party declared and the measure allows")
+
+
+class BulkBody(BaseModel):
+    measure: str
+    purpose: str
+    identifiers: list[str] = Field(..., max_length=screening.MAX_BULK)
+
+
+@router.post(
+    "/screen",
+    summary="Is this subject restricted by this measure today? 单个核查",
+    description="Needs the party's X-Api-Key. Answers with the list entry, the measure's legal basis and "
+    "the end date when restricted; every screening is recorded.",
+)
+def screen(body: ScreenBody, request: Request) -> JSONResponse:
+    # The party and the platform are read here rather than as dependencies: each sync dependency is
+    # one more thread-pool hop, which cost more than the screening itself (bench/screen.py).
+    p: Platform = request.app.state.platform
+    who = party(request)
+    answer = screening.screen(
+        p.store,
+        p.catalog,
+        who,
+        identifier=body.identifier,
+        measure=body.measure,
+        purpose=body.purpose,
+        today=p.today(),
+    )
+    return JSONResponse(answer)
+
+
+@router.post("/screen/bulk", summary="Screen up to 100,000 identifiers 批量核查")
+def screen_bulk(
+    body: BulkBody, who: Party = Depends(party), p: Platform = Depends(platform)
+) -> dict[str, Any]:
+    return screening.screen_bulk(
+        p.store,
+        p.catalog,
+        who,
+        identifiers=body.identifiers,
+        measure=body.measure,
+        purpose=body.purpose,
+        today=p.today(),
+    )
+
+
+@router.post("/screen/bulk-file", summary="Screen a file of identifiers, one a line 文件批量核查")
+def screen_file(
+    file: UploadFile = File(...),
+    measure: str = Form(...),
+    purpose: str = Form(...),
+    who: Party = Depends(party),
+    p: Platform = Depends(platform),
+) -> dict[str, Any]:
+    try:
+        text = file.file.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            "the file must be UTF-8 text, one identifier a line",
+            message_zh="文件须为UTF-8文本",
+            rule="screen.file_encoding",
+        ) from None
+    values = [line.strip() for line in text.splitlines() if line.strip()]
+    return screening.screen_bulk(
+        p.store, p.catalog, who, identifiers=values, measure=measure, purpose=purpose, today=p.today()
+    )
