@@ -83,7 +83,7 @@ def test_staff_pages_refuse_the_public(client: TestClient) -> None:
     assert client.post("/staff/lists/propose", data=form).status_code == 403
 
 
-def test_profile_partial_shows_current_entries(app_platform: Platform) -> None:
+def test_profile_partial_shows_current_entries(app_platform: Platform, client: TestClient) -> None:
     stamp = datetime.now(UTC)
     with app_platform.store.write() as conn:
         conn.execute(
@@ -115,3 +115,10 @@ def test_profile_partial_shows_current_entries(app_platform: Platform) -> None:
     assert (
         "名单信息" in html and "失信被执行人名单" in html and "限制乘坐飞机" in html and "2028-03-02" in html
     )
+    # The subject's profile carries it, in the portal and the API, to the public (identity masked).
+    page = client.get("/subjects/S1?lang=zh")
+    assert page.status_code == 200 and "失信被执行人名单" in page.text and "(2026)粤0304执555号" in page.text
+    assert ADULT not in page.text and "张三" not in page.text
+    api = client.get("/api/v1/subjects/S1").json()
+    assert [e["id"] for e in api["list_entries"]] == [entry.id]
+    assert ADULT not in str(api)

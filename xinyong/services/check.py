@@ -26,6 +26,7 @@ from xinyong.domain.enums import Role, SubjectKind
 from xinyong.errors import InvalidInput, NotFound, NotPermitted
 from xinyong.search import index as search_index
 from xinyong.services import authorizations, objections, querylog
+from xinyong.services import lists as list_service
 from xinyong.store import Store
 from xinyong.store.tables import records, source_units, subject_names, subjects
 
@@ -113,6 +114,7 @@ class Profile:
     page: int = 1  # records are paged, newest first: PROFILE_PAGE_SIZE a page
     pages: int = 1
     record_count: int = 0  # records shown to this viewer, on all pages
+    list_entries: list[dict[str, Any]] = field(default_factory=list)  # published list entries (名单)
 
 
 class Check:
@@ -277,11 +279,13 @@ class Check:
             self._view(r, kind, viewer_of(r), today, decision=d)
             for r, d in shown[start : start + PROFILE_PAGE_SIZE]
         ]
+        entries = list_service.published_entries(self.store, self.catalog, subject_id, today, self.lang)
         if (
             kind is SubjectKind.INDIVIDUAL
             and not viewer.is_subject
             and actor.role is Role.PUBLIC
             and not visible
+            and not entries
         ):
             raise _not_found(
                 subject_id
@@ -306,6 +310,7 @@ class Check:
             page=page,
             pages=pages,
             record_count=len(shown),
+            list_entries=entries,
         )
 
     def _names(self, conn: Connection, subject_id: str) -> list[tuple[str, date | None]]:
