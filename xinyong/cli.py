@@ -430,27 +430,40 @@ def demo(
 
 def _load_city(settings: Settings, city: Path, show_progress: bool = True) -> None:
     from xinyong.services.demo import load_city
+    from xinyong.services.demo_extras import SCREENING_PARTY
     from xinyong.services.platform import Platform
 
     platform = Platform.open(settings)
     try:
         if not show_progress:
             console.print("loading the synthetic city in the background …")
-            loaded = load_city(platform, city)
-            console.print_json(json.dumps(loaded.summary(), ensure_ascii=False))
-            return
-        with progress_bar() as bar:
-            tasks: dict[str, TaskID] = {}
+            loaded = load_city(platform, city, extras=True)
+        else:
+            with progress_bar() as bar:
+                tasks: dict[str, TaskID] = {}
 
-            def report(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=total)
-                bar.update(tasks[stage], completed=done, total=total)
+                def report(stage: str, done: int, total: int) -> None:
+                    if stage not in tasks:
+                        tasks[stage] = bar.add_task(stage, total=total)
+                    bar.update(tasks[stage], completed=done, total=total)
 
-            loaded = load_city(platform, city, progress=report)
+                loaded = load_city(platform, city, progress=report, extras=True)
     finally:
         platform.close()
     console.print_json(json.dumps(loaded.summary(), ensure_ascii=False))
+    if loaded.extras is None:
+        return
+    table = Table("role", "username", "password", "who", title="demo logins (portal /login)")
+    for login in loaded.extras.logins:
+        table.add_row(login.role, login.username, login.password, escape(login.note))
+    console.print(table)
+    if loaded.extras.screening_key:
+        console.print(
+            f"screening party {SCREENING_PARTY}: API key (shown once, keep it) "
+            f"[bold]{loaded.extras.screening_key}[/]"
+        )
+    else:
+        console.print(f"screening party {SCREENING_PARTY}: registered earlier (its key was shown then)")
 
 
 def _same_city(manifest: Path, settings: Settings) -> bool:

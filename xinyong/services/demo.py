@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from xinyong.domain.actor import Actor
-from xinyong.services import ingest, registry
+from xinyong.services import demo_extras, ingest, registry
 from xinyong.services.platform import Platform
 
 Progress = Callable[[str, int, int], None]
@@ -21,6 +21,7 @@ MARKET_REGULATION_UNIT = "sz_samr"  # its penalties fall under SAMR Order 45 (ma
 class CityLoad:
     subjects: dict[str, Any] = field(default_factory=dict)
     batches: list[dict[str, Any]] = field(default_factory=list)
+    extras: demo_extras.Extras | None = None
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -28,7 +29,7 @@ class CityLoad:
             "files": len(self.batches),
             "records_added": sum(b["added"] for b in self.batches),
             "rows_rejected": sum(b["rejected_rows"] for b in self.batches),
-        }
+        } | ({"extras": self.extras.summary()} if self.extras else {})
 
 
 def item_for(entry: dict[str, Any]) -> str:
@@ -39,7 +40,11 @@ def item_for(entry: dict[str, Any]) -> str:
     return "administrative_penalty"
 
 
-def load_city(platform: Platform, city: Path, progress: Progress | None = None) -> CityLoad:
+def load_city(
+    platform: Platform, city: Path, progress: Progress | None = None, *, extras: bool = False
+) -> CityLoad:
+    """Load the registry and the records; with ``extras`` (as ``xinyong demo`` does) also the lists,
+    accounts and cases of the demo (:mod:`xinyong.services.demo_extras`)."""
     manifest = json.loads((city / "manifest.json").read_text(encoding="utf-8"))
     actor = Actor.system("demo")
     result = CityLoad()
@@ -56,4 +61,6 @@ def load_city(platform: Platform, city: Path, progress: Progress | None = None) 
         done += entry["rows"]
         if progress:
             progress("records", done, total)
+    if extras:
+        result.extras = demo_extras.populate(platform, city)
     return result
