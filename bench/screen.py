@@ -10,7 +10,8 @@ list, 15 % abnormal operations list; 90 % published (the rest removed); periods 
 years before the bench day, a third of the court entries with no fixed period. Identifiers are
 synthetic 18-character codes (screening normalises, it does not validate). The load is timed apart.
 
-HTTP: the app served by uvicorn (one process, as ``xinyong serve``; jobs scheduler off) and driven by
+HTTP: the app served by the production command (``xinyong serve --workers 2``: TCP_NODELAY on every
+connection, see ``xinyong.server``; jobs scheduler off) and driven by
 wrk (-t2, -c10 and -c50, ``--latency``): baseline ``GET /healthz`` (one ``SELECT 1``) against
 ``POST /api/v1/screen`` with a relying party's key, for random identifiers (half of them listed), each
 screening recorded. Targets: screening p99 < 5 ms at 10 connections; at 50 connections screening
@@ -179,6 +180,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+SERVER_WORKERS = 2  # one per core, as in production on this machine
+
+
 def serve(work: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
@@ -188,19 +192,18 @@ def serve(work: Path) -> tuple[subprocess.Popen[bytes], str]:
         "XINYONG_JOBS_INTERVAL_S": "0",
         "XINYONG_RATE_LIMIT_PER_MINUTE": "0",
     }
-    uvicorn = Path(sys.executable).parent / "uvicorn"
     proc = subprocess.Popen(
         [
-            str(uvicorn),
-            "--factory",
-            "xinyong.api.app:create_app",
+            sys.executable,
+            "-m",
+            "xinyong.cli",
+            "serve",
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
+            "--workers",
+            str(SERVER_WORKERS),
         ],
         cwd=ROOT,
         env=env,
