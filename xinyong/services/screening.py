@@ -29,7 +29,7 @@ from xinyong.domain.measures import applies_to, binds_person, end_of
 from xinyong.domain.permissions import require
 from xinyong.errors import Conflict, InvalidInput, NotFound, NotPermitted, Problem
 from xinyong.services import events
-from xinyong.store import Store
+from xinyong.store import Store, groupcommit
 from xinyong.store.tables import relying_parties, screenings
 
 KEY_PREFIX = "xyp_"
@@ -183,9 +183,11 @@ def screen(
     """Is the subject restricted by ``measure`` today? With the entry, legal basis and end if so."""
     m = _entitled(catalog, party, measure, purpose)
     value = identifier.strip().upper()
-    with store.write() as conn:
+    with store.read() as conn:
         hits = _lookup(conn, m, [value], today)
-        sid = _record(conn, party, m.code, purpose, today, "single", [value], hits)
+    # Recorded before it is answered; single screenings share commits (xinyong.store.groupcommit).
+    row = _row(party, m.code, purpose, today, "single", [value], hits)
+    sid = groupcommit.insert_row(store, screenings, row)
     return _answer(catalog, m, value, hits.get(value), today) | {"screening_id": sid}
 
 
@@ -314,8 +316,21 @@ def _record(
     hits: dict[str, Hit],
 ) -> int:
     """One row per screening: who, purpose, measure, day, and every identifier with its result."""
+    row = _row(party, measure, purpose, today, mode, values, hits)
+    return int(conn.execute(insert(screenings).returning(screenings.c.id).values(**row)).scalar_one())
+
+
+def _row(
+    party: Party,
+    measure: str,
+    purpose: str,
+    today: date,
+    mode: str,
+    values: list[str],
+    hits: dict[str, Hit],
+) -> dict[str, Any]:
     results = "\n".join(hits[v].entry_id if v in hits else "" for v in values)
-    row = {
+    return {
         "party_code": party.code,
         "purpose": purpose,
         "measure": measure,
@@ -327,7 +342,6 @@ def _record(
         "identifiers": zlib.compress("\n".join(values).encode(), 1),
         "results": zlib.compress(results.encode(), 1),
     }
-    return int(conn.execute(insert(screenings).returning(screenings.c.id).values(**row)).scalar_one())
 
 
 def recorded(store: Store, screening_id: int) -> list[tuple[str, str | None]]:

@@ -109,6 +109,11 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def bound(self) -> bool:
+        """Bound to one open connection (tests): every write is a SAVEPOINT inside it."""
+        return self._bound is not None
+
     @contextmanager
     def write(self) -> Iterator[Connection]:
         if self._bound is not None:

@@ -1,0 +1,89 @@
+"""Group commit of single-row inserts (screenings): every row stored once, ids returned, errors kept
+to the row that caused them — on a real, unbound store (SQLite file, or PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from xinyong.services import events
+from xinyong.store import Store
+from xinyong.store.groupcommit import insert_row
+from xinyong.store.tables import relying_parties, screenings
+
+
+def _row(party: str, n: int) -> dict[str, object]:
+    return {
+        "party_code": party,
+        "purpose": "ticketing",
+        "measure": "no_flights",
+        "screened_on": date(2026, 11, 28),
+        "recorded_at": events.now(),
+        "mode": "single",
+        "total": 1,
+        "restricted": n % 2,
+        "identifiers": f"id-{n}".encode(),
+        "results": b"",
+    }
+
+
+@pytest.fixture
+def store(engine: Engine, tmp_path: Path) -> Iterator[Store]:
+    found = Store(engine)  # unbound: commits for real, so clean up the party's rows afterwards
+    party = f"gc-{tmp_path.name[-12:]}"
+    with found.write() as conn:
+        conn.execute(
+            relying_parties.insert().values(
+                code=party,
+                name="group commit test",
+                purposes=["ticketing"],
+                api_key_hash=None,
+                active=True,
+                created_at=events.now(),
+            )
+        )
+    found.party = party  # type: ignore[attr-defined]
+    yield found
+    with found.write() as conn:
+        conn.execute(screenings.delete().where(screenings.c.party_code == party))
+        conn.execute(relying_parties.delete().where(relying_parties.c.code == party))
+
+
+def test_concurrent_inserts_are_each_stored_once_with_their_id(store: Store) -> None:
+    party: str = store.party  # type: ignore[attr-defined]
+    got: dict[int, int] = {}
+
+    def work(t: int) -> None:
+        for i in range(40):
+            n = t * 1000 + i
+            got[n] = insert_row(store, screenings, _row(party, n))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(got.values())) == 320
+    with store.read() as conn:
+        stored = dict(
+            conn.execute(
+                select(screenings.c.id, screenings.c.identifiers).where(screenings.c.party_code == party)
+            ).all()
+        )
+    assert {i: bytes(stored[i]) for i in got.values()} == {got[n]: f"id-{n}".encode() for n in got}
+
+
+def test_a_bad_row_fails_alone(store: Store) -> None:
+    party: str = store.party  # type: ignore[attr-defined]
+    with pytest.raises(IntegrityError):
+        insert_row(store, screenings, _row("no-such-party", 1))  # foreign key to relying_parties
+    assert insert_row(store, screenings, _row(party, 2)) > 0
+    with store.read() as conn:
+        count = conn.execute(select(func.count()).where(screenings.c.party_code == party)).scalar()
+    assert count == 1
