@@ -622,3 +622,57 @@ def test_common_fragments_are_scanned_and_read_in_rank_order(
     assert ids_of(search(conn, "有限", kinds=kinds)) == oracle(conn, "有限", kinds)[:20]
     _, _, rare = engine._sample(conn, "腾讯")  # type: ignore[attr-defined]
     assert rare <= 1 and ids_of(search(conn, "腾讯")) == oracle(conn, "腾讯")[:20]
+
+
+def test_walk_steps_count_the_names_before_the_first_match() -> None:
+    """The walk's cost as the sample sees it: names longer than the query and shorter than the
+    shortest match, in each rank index walked (individuals' only when they are searched)."""
+    sample = [
+        index._Sampled(2, True, 50, 0),
+        index._Sampled(3, True, 40, 0),
+        index._Sampled(6, True, 1, 0),
+        index._Sampled(4, False, 5, 0),
+        index._Sampled(10, False, 300, 0),
+        index._Sampled(12, False, 200, 0),
+        index._Sampled(16, False, 30, 3),
+        index._Sampled(17, False, 20, 2),
+    ]
+    everyone = index._request("合伙企业", None, 20, 0)
+    organisations = index._request("合伙企业", {"enterprise"}, 20, 0)
+    people = index._request("合伙企业", {"individual"}, 20, 0)
+    assert index.walk_steps(sample, organisations) == 300 + 200  # the 4-character names are too short
+    assert index.walk_steps(sample, people) == 1  # no match: every name long enough
+    assert index.walk_steps(sample, everyone) == 501
+    # a 2-character query: the individuals of 3 characters are long enough
+    assert index.walk_steps(sample, index._request("有限", None, 20, 0)) == 40 + 1 + 5 + 300 + 200
+
+
+def test_common_fragments_of_long_names_are_collected_not_walked(
+    conn: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A common fragment found only in long names (联营合作, as 合伙企业): a walk in rank order would
+    step over every shorter name before the first match, so the sample's lengths send it to the
+    index, whose matches are collected and sorted; the same ranking either way."""
+    monkeypatch.setattr(index, "common_from", lambda size: 0.0)  # whatever the sample finds is common
+    cooperatives = [f"深圳市第{i:03d}号城乡联营合作社联合会" for i in range(20)]  # none shorter
+    add(conn, [*synthetic_names(160), *cooperatives])
+    engine: Any = search_index_for(conn.dialect.name)
+    if conn.dialect.name == "postgresql":  # the sample is sized from the planner's statistics
+        conn.exec_driver_sql("ANALYZE subjects")
+        monkeypatch.setattr(index, "SAMPLE_ROWS", 10)
+        monkeypatch.setattr(index, "SAMPLE_PAGES", 10**9)  # every page (most are earlier tests' dead rows)
+    _, sampled, matches = engine._sample(conn, "联营合作")
+    assert sampled >= 180 and matches == 20
+    plan = engine._choose(conn, index._request("联营合作", None, 20, 0))
+    assert not plan.scan and plan.collect >= index.WALK_FROM
+    assert engine._choose(conn, index._request("有限", None, 20, 0)).scan  # most names: walked
+    expected = oracle(conn, "联营合作")
+    assert len(expected) == 20
+    for cost in (index.COLLECT_COST, 10**9):  # collected; walked
+        monkeypatch.setattr(index, "COLLECT_COST", cost)
+        assert engine._choose(conn, index._request("联营合作", None, 20, 0)).scan == (cost == 10**9)
+        for offset in (0, 7):
+            found = search(conn, "联营合作", limit=7, offset=offset)
+            assert ids_of(found) == expected[offset : offset + 7] and found.total == 20
+        kinds = {"enterprise"}
+        assert ids_of(search(conn, "联营合作", kinds=kinds)) == oracle(conn, "联营合作", kinds)[:20]

@@ -37,7 +37,12 @@ scanned instead (``instr``/``strpos``, which no index serves; the count stops at
 when more than :data:`WALK_FROM` match, the page is read class by class in rank order from the
 indexes of migration 0009 (``ix_subjects_name_search_rank``: length, name, id;
 ``ix_subjects_name_search_prefix``), stopping once the page is full: 有限, 公司 or 深圳 cost about
-as much as a rare fragment, instead of a scan and a sort of every name that holds them. Rare
+as much as a rare fragment, instead of a scan and a sort of every name that holds them. A walk
+steps over every name shorter than the page's matches (never those no longer than the query): for a
+common fragment found mostly in long names (合伙企业, 管理咨询) that is most of the table, so the
+sample's name lengths estimate the walk's steps (:func:`walk_steps`), and when collecting the
+matches from the index and sorting them is cheaper (a match costs about :data:`COLLECT_COST` steps),
+they are collected (up to four times as many as the sample expects; more are walked). Rare
 fragments (腾讯, a surname, a trade name) are answered from the trigram index in a millisecond or
 two; fragments between the two are collected from the index and sorted (at most WALK_FROM of them).
 Index statistics are not used for the estimate: FTS5 counts a term's documents by reading them,
@@ -59,7 +64,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, select, text
@@ -78,6 +83,9 @@ SCAN_FRACTION = 0.25  # above this share of all subjects, scanning the names bea
 # the reading stops once the page is full; below it, the matches are collected and sorted. Queries
 # a sample says are common are walked from fewer matches (see common_from).
 WALK_FROM = 10_000
+# A collected match (an index entry, a table row read by rowid, a sort) costs about as much as this
+# many index entries stepped over by a walk (see _RankedSearch._choose).
+COLLECT_COST = 20
 SAMPLE_ROWS = 2000  # names read to estimate how common a fragment is (see _RankedSearch._choose)
 SAMPLE_WINDOWS = 8  # SQLite: the sample is read as this many runs of consecutive rows
 SAMPLE_PAGES = 16  # PostgreSQL: the sample reads at least this many pages (of about 50 names each)
@@ -144,6 +152,16 @@ class _Query:
 
 
 @dataclass(frozen=True)
+class _Sampled:
+    """Names of a sample of one length and group (individuals or organisations)."""
+
+    length: int
+    person: bool
+    names: int
+    hits: int  #: of them, the names containing the query
+
+
+@dataclass(frozen=True)
 class _Plan:
     """Where the candidates come from: a FROM clause in which ``d`` is the subjects table (alone or
     joined to the index), the WHERE clause (LIKE recheck and kinds included) and the parameters."""
@@ -152,12 +170,14 @@ class _Plan:
     where: str
     params: dict[str, Any]
     scan: bool = False  #: the names are scanned: the query is common (see _RankedSearch._choose)
+    collect: int | None = None  #: matches collected and sorted at most (None: WALK_FROM)
 
     @property
     def walk_above(self) -> int:
         """Matches above which the page is read in rank order: a scan is for common queries, so
         its count stops at the cap (every match counted costs a step of the scan)."""
-        return min(WALK_FROM, MAX_TOTAL) if self.scan else WALK_FROM
+        most = WALK_FROM if self.collect is None else self.collect
+        return min(most, MAX_TOTAL) if self.scan else most
 
 
 class _RankedSearch:
@@ -275,7 +295,8 @@ class _RankedSearch:
             walks.append((self.people_index, f"d.kind = '{PERSON}'"))
         parts = [
             "SELECT * FROM (SELECT d.id AS wid, length(d.name_search) AS len, d.name_search AS ns"
-            f" FROM {self._source(index)} WHERE {group} AND {where}{order}) AS w{i}"
+            f" FROM {self._source(index)} WHERE {group} AND length(d.name_search) > :n AND {where}{order})"
+            f" AS w{i}"
             for i, (index, group) in enumerate(walks)
         ]
         rank = f"w.len, w.ns{self.collate}, w.wid"
@@ -307,20 +328,39 @@ class _RankedSearch:
 
     def _choose(self, conn: Connection, req: _Query) -> _Plan:
         """Scan the names when a sample of them says the query is common: above SCAN_FRACTION of
-        them, or more matches expected than :func:`common_from` of the table's size (its page is then
-        read in rank order, and the count stops early); else the database's index finds the
-        candidates (:meth:`_plan`).
+        them, or more matches expected than :func:`common_from` of the table's size and a walk in
+        rank order cheaper than collecting them (its page is then read in rank order, and the count
+        stops early); else the database's index finds the candidates (:meth:`_plan`), and a common
+        query's are collected and sorted (up to four times as many as expected, at least WALK_FROM).
 
-        A sample, not the index statistics: these cost as much as the index entries they count
-        (FTS5 counts a term's documents by reading them), which for 有限 or 公司 is all subjects."""
-        size, sampled, matches = self._sample(conn, req.q)
-        if sampled and (matches > SCAN_FRACTION * sampled or matches * size > common_from(size) * sampled):
+        A walk steps over every name shorter than the page's matches: cheap for 有限 or 公司, which
+        short names hold, dear for 合伙企业 or 管理咨询, found mostly in long names (the sample's
+        lengths say which, see :func:`walk_steps`). A sample, not the index statistics: these cost
+        as much as the index entries they count (FTS5 counts a term's documents by reading them),
+        which for 有限 or 公司 is all subjects."""
+        size, sample = self._histogram(conn, req.q)
+        sampled, matches = sum(s.names for s in sample), sum(s.hits for s in sample)
+        if not sampled:
+            return self._plan(conn, req)
+        scale = size / sampled
+        common = matches > SCAN_FRACTION * sampled
+        if not common and matches * size <= common_from(size) * sampled:
+            return self._plan(conn, req)
+        # the count scans about MAX_TOTAL / density names, each dearer than an index entry: two
+        walk = walk_steps(sample, req) * scale + 2 * (MAX_TOTAL + 1) * sampled / max(matches, 1)
+        if common or walk <= COLLECT_COST * matches * scale:
             where = f"{self.position} > 0" + ("" if req.kinds is None else f" AND {self.scan_kinds}")
             return _Plan(self.scan_source, where, req.params(), scan=True)
-        return self._plan(conn, req)
+        expected = int(matches * scale)
+        return replace(self._plan(conn, req), collect=max(WALK_FROM, 4 * expected))
 
     def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
         """(subjects, names sampled, names of the sample containing ``q``)."""
+        size, sample = self._histogram(conn, q)
+        return size, sum(s.names for s in sample), sum(s.hits for s in sample)
+
+    def _histogram(self, conn: Connection, q: str) -> tuple[int, list[_Sampled]]:
+        """(subjects, the sample's names by length and group with how many contain ``q``)."""
         raise NotImplementedError
 
     def _plan(self, conn: Connection, req: _Query) -> _Plan:
@@ -389,7 +429,7 @@ class SqliteSearch(_RankedSearch):
             terms += " AND term < :hi"
         return _Plan(f"({terms}) AS c CROSS JOIN subjects AS d ON d.rowid = c.doc", filters, params)
 
-    def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
+    def _histogram(self, conn: Connection, q: str) -> tuple[int, list[_Sampled]]:
         """Windows of consecutive rowids spread over the table (the rowid is the primary key of a
         rowid table: each window is one short range read)."""
         size = int(conn.exec_driver_sql("SELECT max(rowid) FROM subjects").scalar() or 0)
@@ -401,14 +441,16 @@ class SqliteSearch(_RankedSearch):
                 SAMPLE_ROWS // SAMPLE_WINDOWS,
             )
         parts = " UNION ALL ".join(
-            "SELECT * FROM (SELECT name_search FROM subjects"
+            "SELECT * FROM (SELECT name_search, kind FROM subjects"
             f" WHERE rowid > {start} ORDER BY rowid LIMIT {width})"
             for start in windows
         )
-        row = conn.exec_driver_sql(
-            f"SELECT count(*), coalesce(sum(instr(name_search, ?) > 0), 0) FROM ({parts})", (q,)
-        ).one()
-        return size, int(row[0]), int(row[1])
+        rows = conn.exec_driver_sql(
+            f"SELECT length(name_search), kind = '{PERSON}', count(*), sum(instr(name_search, ?) > 0)"
+            f" FROM ({parts}) GROUP BY 1, 2",
+            (q,),
+        ).all()
+        return size, [_Sampled(int(r[0]), bool(r[1]), int(r[2]), int(r[3])) for r in rows]
 
 
 class PostgresSearch(_RankedSearch):
@@ -422,7 +464,7 @@ class PostgresSearch(_RankedSearch):
     # a common fragment are spread evenly (a partial index would read them in length order)
     scan_kinds = "(d.kind || '') = ANY(CAST(:kinds AS text[]))"
 
-    def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
+    def _histogram(self, conn: Connection, q: str) -> tuple[int, list[_Sampled]]:
         """A block sample (``TABLESAMPLE SYSTEM``, repeatable) of about SAMPLE_ROWS names, sized from
         the planner's row count. No sample of a table that small or not yet analysed: the planner,
         which knows as much, chooses alone."""
@@ -431,16 +473,17 @@ class PostgresSearch(_RankedSearch):
         )[0]
         size = int(tuples or 0)
         if size <= SAMPLE_ROWS:
-            return size, 0, 0
+            return size, []
         # whole pages are sampled: at least SAMPLE_PAGES of them, so that a sample is never empty
         percent = min(100.0, max(100.0 * SAMPLE_ROWS / size, 100.0 * SAMPLE_PAGES / max(int(pages), 1)))
-        row = self._rows(
+        rows = self._rows(
             conn,
-            "SELECT count(*), coalesce(sum(CASE WHEN strpos(name_search, :q) > 0 THEN 1 ELSE 0 END), 0)"
-            " FROM subjects TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)",
+            f"SELECT length(name_search), kind = '{PERSON}', count(*),"
+            " sum(CASE WHEN strpos(name_search, :q) > 0 THEN 1 ELSE 0 END)"
+            " FROM subjects TABLESAMPLE SYSTEM (:percent) REPEATABLE (0) GROUP BY 1, 2",
             {"q": q, "percent": percent},
-        )[0]
-        return size, int(row[0]), int(row[1])
+        )
+        return size, [_Sampled(int(r[0]), bool(r[1]), int(r[2]), int(r[3])) for r in rows]
 
     def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
         """Through psycopg, unprepared: psycopg prepares a statement run five times on a connection,
@@ -472,6 +515,20 @@ def common_from(size: int) -> float:
     same near 6·√size matches (1,300 of 50,000 names, 6,000 of 1,000,000). Never below the cap of
     the ranking, nor above WALK_FROM."""
     return float(min(WALK_FROM, max(MAX_TOTAL, 6.0 * size**0.5)))
+
+
+def walk_steps(sample: Sequence[_Sampled], req: _Query) -> int:
+    """Names of ``sample`` a walk in rank order steps over before its first match: in each rank
+    index walked (organisations; individuals when they are searched), those longer than the query
+    and shorter than the group's shortest match (all of them when none matches)."""
+    chosen = KINDS if req.kinds is None else set(req.kinds)
+    groups = [person for person in (False, True) if (chosen & {PERSON} if person else chosen - {PERSON})]
+    steps = 0
+    for person in groups:
+        rows = [s for s in sample if s.person == person and s.length > len(req.q)]
+        first = min((s.length for s in rows if s.hits), default=None)
+        steps += sum(s.names for s in rows if first is None or s.length < first)
+    return steps
 
 
 def _page(req: _Query, count: int, hits: list[Hit]) -> SearchPage:
