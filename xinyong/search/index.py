@@ -338,29 +338,35 @@ class _RankedSearch:
         lengths say which, see :func:`walk_steps`). A sample, not the index statistics: these cost
         as much as the index entries they count (FTS5 counts a term's documents by reading them),
         which for 有限 or 公司 is all subjects."""
-        size, sample = self._histogram(conn, req.q)
-        sampled, matches = sum(s.names for s in sample), sum(s.hits for s in sample)
-        if not sampled:
-            return self._plan(conn, req)
-        scale = size / sampled
+        size, sampled, matches = self._sample(conn, req.q)
         common = matches > SCAN_FRACTION * sampled
-        if not common and matches * size <= common_from(size) * sampled:
+        if not sampled or not (common or matches * size > common_from(size) * sampled):
             return self._plan(conn, req)
-        # the count scans about MAX_TOTAL / density names, each dearer than an index entry: two
-        walk = walk_steps(sample, req) * scale + 2 * (MAX_TOTAL + 1) * sampled / max(matches, 1)
-        if common or walk <= COLLECT_COST * matches * scale:
+        if common or self._walk_is_cheaper(conn, req, size):
             where = f"{self.position} > 0" + ("" if req.kinds is None else f" AND {self.scan_kinds}")
             return _Plan(self.scan_source, where, req.params(), scan=True)
-        expected = int(matches * scale)
+        expected = matches * size // sampled
         return replace(self._plan(conn, req), collect=max(WALK_FROM, 4 * expected))
+
+    def _walk_is_cheaper(self, conn: Connection, req: _Query, size: int) -> bool:
+        """Whether a walk in rank order (the count's scan, then the steps of :func:`walk_steps`) is
+        estimated to cost less than collecting the matches (:data:`COLLECT_COST` steps each). The
+        sample is read again, by length: grouping it costs about a millisecond, spent only here."""
+        sample = self._histogram(conn, req.q)
+        sampled, matches = sum(s.names for s in sample), sum(s.hits for s in sample)
+        if not matches:
+            return True
+        scale = size / sampled
+        # the count scans about MAX_TOTAL / density names, each dearer than an index entry: two
+        walk = walk_steps(sample, req) * scale + 2 * (MAX_TOTAL + 1) * sampled / matches
+        return walk <= COLLECT_COST * matches * scale
 
     def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
         """(subjects, names sampled, names of the sample containing ``q``)."""
-        size, sample = self._histogram(conn, q)
-        return size, sum(s.names for s in sample), sum(s.hits for s in sample)
+        raise NotImplementedError
 
-    def _histogram(self, conn: Connection, q: str) -> tuple[int, list[_Sampled]]:
-        """(subjects, the sample's names by length and group with how many contain ``q``)."""
+    def _histogram(self, conn: Connection, q: str) -> list[_Sampled]:
+        """The same sample's names by length and group, with how many contain ``q``."""
         raise NotImplementedError
 
     def _plan(self, conn: Connection, req: _Query) -> _Plan:
@@ -429,9 +435,26 @@ class SqliteSearch(_RankedSearch):
             terms += " AND term < :hi"
         return _Plan(f"({terms}) AS c CROSS JOIN subjects AS d ON d.rowid = c.doc", filters, params)
 
-    def _histogram(self, conn: Connection, q: str) -> tuple[int, list[_Sampled]]:
+    def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
         """Windows of consecutive rowids spread over the table (the rowid is the primary key of a
         rowid table: each window is one short range read)."""
+        size, parts = self._windows(conn, "name_search")
+        row = conn.exec_driver_sql(
+            f"SELECT count(*), coalesce(sum(instr(name_search, ?) > 0), 0) FROM ({parts})", (q,)
+        ).one()
+        return size, int(row[0]), int(row[1])
+
+    def _histogram(self, conn: Connection, q: str) -> list[_Sampled]:
+        _, parts = self._windows(conn, "name_search, kind")
+        rows = conn.exec_driver_sql(
+            f"SELECT length(name_search), kind = '{PERSON}', count(*), sum(instr(name_search, ?) > 0)"
+            f" FROM ({parts}) GROUP BY 1, 2",
+            (q,),
+        ).all()
+        return [_Sampled(int(r[0]), bool(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    def _windows(self, conn: Connection, columns: str) -> tuple[int, str]:
+        """(subjects, the sample's query: these columns of the windows' rows)."""
         size = int(conn.exec_driver_sql("SELECT max(rowid) FROM subjects").scalar() or 0)
         if size <= SAMPLE_ROWS:
             windows, width = [0], SAMPLE_ROWS
@@ -441,16 +464,11 @@ class SqliteSearch(_RankedSearch):
                 SAMPLE_ROWS // SAMPLE_WINDOWS,
             )
         parts = " UNION ALL ".join(
-            "SELECT * FROM (SELECT name_search, kind FROM subjects"
+            f"SELECT * FROM (SELECT {columns} FROM subjects"
             f" WHERE rowid > {start} ORDER BY rowid LIMIT {width})"
             for start in windows
         )
-        rows = conn.exec_driver_sql(
-            f"SELECT length(name_search), kind = '{PERSON}', count(*), sum(instr(name_search, ?) > 0)"
-            f" FROM ({parts}) GROUP BY 1, 2",
-            (q,),
-        ).all()
-        return size, [_Sampled(int(r[0]), bool(r[1]), int(r[2]), int(r[3])) for r in rows]
+        return size, parts
 
 
 class PostgresSearch(_RankedSearch):
@@ -464,7 +482,7 @@ class PostgresSearch(_RankedSearch):
     # a common fragment are spread evenly (a partial index would read them in length order)
     scan_kinds = "(d.kind || '') = ANY(CAST(:kinds AS text[]))"
 
-    def _histogram(self, conn: Connection, q: str) -> tuple[int, list[_Sampled]]:
+    def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
         """A block sample (``TABLESAMPLE SYSTEM``, repeatable) of about SAMPLE_ROWS names, sized from
         the planner's row count. No sample of a table that small or not yet analysed: the planner,
         which knows as much, chooses alone."""
@@ -473,17 +491,27 @@ class PostgresSearch(_RankedSearch):
         )[0]
         size = int(tuples or 0)
         if size <= SAMPLE_ROWS:
-            return size, []
-        # whole pages are sampled: at least SAMPLE_PAGES of them, so that a sample is never empty
-        percent = min(100.0, max(100.0 * SAMPLE_ROWS / size, 100.0 * SAMPLE_PAGES / max(int(pages), 1)))
+            return size, 0, 0
+        row = self._rows(
+            conn,
+            "SELECT count(*), coalesce(sum(CASE WHEN strpos(name_search, :q) > 0 THEN 1 ELSE 0 END), 0)"
+            " FROM subjects TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)",
+            {"q": q, "percent": _percent(size, int(pages))},
+        )[0]
+        return size, int(row[0]), int(row[1])
+
+    def _histogram(self, conn: Connection, q: str) -> list[_Sampled]:
+        tuples, pages = self._rows(
+            conn, "SELECT reltuples, relpages FROM pg_class WHERE oid = CAST('subjects' AS regclass)", {}
+        )[0]
         rows = self._rows(
             conn,
             f"SELECT length(name_search), kind = '{PERSON}', count(*),"
             " sum(CASE WHEN strpos(name_search, :q) > 0 THEN 1 ELSE 0 END)"
             " FROM subjects TABLESAMPLE SYSTEM (:percent) REPEATABLE (0) GROUP BY 1, 2",
-            {"q": q, "percent": percent},
+            {"q": q, "percent": _percent(int(tuples or 0), int(pages))},
         )
-        return size, [_Sampled(int(r[0]), bool(r[1]), int(r[2]), int(r[3])) for r in rows]
+        return [_Sampled(int(r[0]), bool(r[1]), int(r[2]), int(r[3])) for r in rows]
 
     def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
         """Through psycopg, unprepared: psycopg prepares a statement run five times on a connection,
@@ -515,6 +543,12 @@ def common_from(size: int) -> float:
     same near 6·√size matches (1,300 of 50,000 names, 6,000 of 1,000,000). Never below the cap of
     the ranking, nor above WALK_FROM."""
     return float(min(WALK_FROM, max(MAX_TOTAL, 6.0 * size**0.5)))
+
+
+def _percent(size: int, pages: int) -> float:
+    """PostgreSQL's sample: the percentage of pages for about SAMPLE_ROWS names; whole pages are
+    sampled, at least SAMPLE_PAGES of them, so that a sample is never empty."""
+    return min(100.0, max(100.0 * SAMPLE_ROWS / max(size, 1), 100.0 * SAMPLE_PAGES / max(pages, 1)))
 
 
 def walk_steps(sample: Sequence[_Sampled], req: _Query) -> int:
