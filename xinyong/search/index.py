@@ -41,12 +41,12 @@ as much as a rare fragment, instead of a scan and a sort of every name that hold
 steps over every name shorter than the page's matches (never those no longer than the query): for a
 common fragment found mostly in long names (合伙企业, 管理咨询) that is most of the table, so the
 sample's name lengths estimate the walk's steps (:func:`walk_steps`), and when collecting the
-matches from the index and sorting them is cheaper (a match costs about :data:`COLLECT_COST` steps),
-they are collected (up to four times as many as the sample expects; more are walked). Rare
-fragments (腾讯, a surname, a trade name) are answered from the trigram index in a millisecond or
-two; fragments between the two are collected from the index and sorted (at most WALK_FROM of them).
-Index statistics are not used for the estimate: FTS5 counts a term's documents by reading them,
-which for 有限 is every subject.
+matches from the index and sorting them is cheaper (a match costs about :data:`COLLECT_COST` steps,
+:data:`COLLECT_COST_SHORT` for 1-2 characters), they are collected (up to four times as many as the
+sample expects; more are walked). Rare fragments (腾讯, a surname, a trade name) are answered
+from the trigram index in a millisecond or two; fragments between the two are collected from the
+index and sorted (at most WALK_FROM of them). Index statistics are not used for the estimate: FTS5
+counts a term's documents by reading them, which for 有限 is every subject.
 
 Writes: on SQLite every insert, rename or delete of a subject also updates the FTS5 table (a
 trigger; about 25 µs a subject with SQLite 3.40, whose FTS5 flushes at every statement savepoint);
@@ -84,8 +84,10 @@ SCAN_FRACTION = 0.25  # above this share of all subjects, scanning the names bea
 # a sample says are common are walked from fewer matches (see common_from).
 WALK_FROM = 10_000
 # A collected match (an index entry, a table row read by rowid, a sort) costs about as much as this
-# many index entries stepped over by a walk (see _RankedSearch._choose).
+# many index entries stepped over by a walk (see _RankedSearch._choose); three times as much for a
+# 1-2 character query, whose matches are gathered from many index terms (SQLite, 1,000,000 names).
 COLLECT_COST = 20
+COLLECT_COST_SHORT = 60
 SAMPLE_ROWS = 2000  # names read to estimate how common a fragment is (see _RankedSearch._choose)
 SAMPLE_WINDOWS = 8  # SQLite: the sample is read as this many runs of consecutive rows
 SAMPLE_PAGES = 16  # PostgreSQL: the sample reads at least this many pages (of about 50 names each)
@@ -350,7 +352,8 @@ class _RankedSearch:
 
     def _walk_is_cheaper(self, conn: Connection, req: _Query, size: int) -> bool:
         """Whether a walk in rank order (the count's scan, then the steps of :func:`walk_steps`) is
-        estimated to cost less than collecting the matches (:data:`COLLECT_COST` steps each). The
+        estimated to cost less than collecting the matches (:data:`COLLECT_COST` steps each, or
+        :data:`COLLECT_COST_SHORT`). The
         sample is read again, by length: grouping it costs about a millisecond, spent only here."""
         sample = self._histogram(conn, req.q)
         sampled, matches = sum(s.names for s in sample), sum(s.hits for s in sample)
@@ -359,7 +362,7 @@ class _RankedSearch:
         scale = size / sampled
         # the count scans about MAX_TOTAL / density names, each dearer than an index entry: two
         walk = walk_steps(sample, req) * scale + 2 * (MAX_TOTAL + 1) * sampled / matches
-        return walk <= COLLECT_COST * matches * scale
+        return walk <= (COLLECT_COST if len(req.q) >= 3 else COLLECT_COST_SHORT) * matches * scale
 
     def _sample(self, conn: Connection, q: str) -> tuple[int, int, int]:
         """(subjects, names sampled, names of the sample containing ``q``)."""
