@@ -19,7 +19,6 @@ from xinyong.domain.actor import Actor
 from xinyong.domain.disclosure import MARK_UNDER_REVIEW
 from xinyong.domain.enums import Role
 from xinyong.domain.permissions import require
-from xinyong.domain.workdays import Deadline
 from xinyong.errors import Conflict, InvalidInput, NotFound, ProcedureError
 from xinyong.services import remedy_store as rs
 from xinyong.services import remedy_targets as targets
@@ -161,28 +160,18 @@ def extend(
 ) -> rs.Case:
     """Extend the source unit's 2 working days by 3, once, with the head's approval recorded as reason."""
     require(actor, "objections.decide")
-    today = today or platform.today()
-    if not reason.strip():
-        raise InvalidInput(
-            "an extension records its reason", message_zh="延期须说明理由", rule="objection.extension_reason"
-        )
-    with platform.store.write() as conn:
-        case = _case(conn, case_id, rules.State.SOURCE_REVIEW)
-        rs.own_unit(actor, case)
-        if any(s.step == "extend" for s in case.steps):
-            raise ProcedureError(
-                "the deadline was already extended once",
-                message_zh="处理期限只能延长一次",
-                rule="objection.extended_once",
-            )
-        base = case.last.due_on
-        due = (
-            rules.extended_deadline(rs.calendar(platform), base)
-            if base
-            else Deadline(today, 3, None, case.last.due_unknown)
-        )
-        rs.add_step(conn, case, actor, "extend", rules.State.SOURCE_REVIEW, today, due=due, reason=reason)
-        return rs.load_case(conn, case_id)
+    return rs.extend_once(
+        platform,
+        actor,
+        case_id,
+        reason,
+        today or platform.today(),
+        load=lambda conn, cid: _case(conn, cid, rules.State.SOURCE_REVIEW),
+        state=rules.State.SOURCE_REVIEW,
+        days=rules.EXTENSION_DAYS,
+        rule="objection",
+        once_zh="处理期限只能延长一次",
+    )
 
 
 def decide(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,7 +21,7 @@ from sqlalchemy import Connection, String, bindparam, cast, func, insert, litera
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role
 from xinyong.domain.workdays import Deadline, WorkCalendar
-from xinyong.errors import InvalidInput, NotFound, NotPermitted, Problem
+from xinyong.errors import InvalidInput, NotFound, NotPermitted, Problem, ProcedureError
 from xinyong.services import events
 from xinyong.services.notify import Notice, Sender, sender_for
 from xinyong.services.platform import Platform
@@ -457,6 +457,43 @@ def add_mark(
 
 # ---------------------------------------------------------------------------------------------
 # shared by objections and repair
+
+
+def extend_once(
+    platform: Platform,
+    actor: Actor,
+    case_id: str,
+    reason: str,
+    today: date,
+    *,
+    load: Callable[[Connection, str], Case],
+    state: str,
+    days: int,
+    rule: str,
+    once_zh: str,
+) -> Case:
+    """Extend the deciding unit's deadline by ``days`` working days, once, with the reason recorded
+    (Shenzhen regulation arts. 43 and 82: with the head's approval). ``load`` fetches the case in the
+    state that may be extended; ``rule`` prefixes the error rules (``objection``, ``repair``)."""
+    if not reason.strip():
+        raise InvalidInput(
+            "an extension records its reason", message_zh="延期须说明理由", rule=f"{rule}.extension_reason"
+        )
+    with platform.store.write() as conn:
+        case = load(conn, case_id)
+        own_unit(actor, case)
+        if any(s.step == "extend" for s in case.steps):
+            raise ProcedureError(
+                "the deadline was already extended once", message_zh=once_zh, rule=f"{rule}.extended_once"
+            )
+        base = case.last.due_on
+        due = (
+            calendar(platform).add_working_days(base, days)
+            if base
+            else Deadline(today, days, None, case.last.due_unknown)
+        )
+        add_step(conn, case, actor, "extend", state, today, due=due, reason=reason)
+        return load_case(conn, case_id)
 
 
 def calendar(platform: Platform) -> WorkCalendar:

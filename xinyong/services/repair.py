@@ -215,28 +215,18 @@ def extend(
 ) -> rs.Case:
     """Shenzhen art. 82: +3 working days with the head's approval, once, reason recorded."""
     require(actor, "repair.decide")
-    today = today or platform.today()
-    if not reason.strip():
-        raise InvalidInput(
-            "an extension records its reason", message_zh="延期须说明理由", rule="repair.extension_reason"
-        )
-    with platform.store.write() as conn:
-        case = _forwarded(conn, case_id)
-        rs.own_unit(actor, case)
-        if any(s.step == "extend" for s in case.steps):
-            raise ProcedureError(
-                "the deadline was already extended once",
-                message_zh="办理期限只能延长一次",
-                rule="repair.extended_once",
-            )
-        base = case.last.due_on
-        due = (
-            rs.calendar(platform).add_working_days(base, rules.EXTENSION_DAYS)
-            if base
-            else Deadline(today, 3, None, case.last.due_unknown)
-        )
-        rs.add_step(conn, case, actor, "extend", FORWARDED, today, due=due, reason=reason)
-        return rs.load_case(conn, case_id)
+    return rs.extend_once(
+        platform,
+        actor,
+        case_id,
+        reason,
+        today or platform.today(),
+        load=_forwarded,
+        state=FORWARDED,
+        days=rules.EXTENSION_DAYS,
+        rule="repair",
+        once_zh="办理期限只能延长一次",
+    )
 
 
 def decide(
