@@ -82,6 +82,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _check_store as store  # noqa: E402
+from _pg import pg_database, pg_reachable, pg_url_for  # noqa: E402
 from sqlalchemy import text  # noqa: E402  (after the sys.path lines above)
 
 from xinyong.services.platform import Platform  # noqa: E402
@@ -507,40 +508,7 @@ def drive(
 
 
 # ---------------------------------------------------------------------------------------------
-# PostgreSQL housekeeping
-
-
-def pg_reachable(url: str) -> str | None:
-    """None when the server answers, else why not."""
-    try:
-        engine = make_engine(url)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as e:  # any failure to connect means: skip PostgreSQL
-        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-        return f"{type(e).__name__}: {first}"
-    return None
-
-
-def pg_database(admin_url: str, name: str, create: bool) -> None:
-    from sqlalchemy import create_engine
-
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            if create:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            else:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
-def pg_url_for(admin_url: str, name: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+# Signals
 
 
 @contextmanager

@@ -54,6 +54,10 @@ from xinyong.search.index import search  # noqa: E402
 from xinyong.search.normalise import normalise_name, normalise_query  # noqa: E402
 from xinyong.store.dialect import bulk_insert  # noqa: E402
 from xinyong.store.engine import make_engine  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pg import pg_database, pg_reachable, pg_url_for  # noqa: E402
+
 from xinyong.store.migrate import upgrade  # noqa: E402
 from xinyong.store.tables import subjects  # noqa: E402
 from xinyong.synth import names as synth  # noqa: E402
@@ -223,41 +227,6 @@ def summarise(label: str, timings: Timings) -> dict[str, float]:
         f"   scan p50 {stats['scan_p50']:7.2f} ms   speedup {stats['speedup']:6.1f}x"
     )
     return stats
-
-
-# ---------------------------------------------------------------------------------------------
-# PostgreSQL housekeeping
-
-
-def pg_reachable(url: str) -> str | None:
-    """None when the server answers, else why not."""
-    try:
-        engine = make_engine(url)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as e:  # any failure to connect means: skip PostgreSQL
-        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-        return f"{type(e).__name__}: {first}"
-    return None
-
-
-def pg_database(admin_url: str, name: str, create: bool) -> None:
-    from sqlalchemy import create_engine
-
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if create:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        else:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def pg_url_for(admin_url: str, name: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 # ---------------------------------------------------------------------------------------------
