@@ -23,11 +23,6 @@ from xinyong.services.remedy_store import MAX_FILE_BYTES, Attachment, Case
 router = APIRouter(prefix="/api/v1", tags=["remedies 异议与信用修复"])
 
 
-def remedy_actor(base: Actor = Depends(deps.actor)) -> Actor:
-    """The current actor (operator token, unit or account key, or portal session; see ``deps.actor``)."""
-    return base
-
-
 def case_body(case: Case, today: date | None = None) -> dict[str, Any]:
     return {
         "id": case.id,
@@ -85,7 +80,7 @@ def file_objection(
     target_kind: str = Form("record"),
     files: list[UploadFile] = File(default=[]),
     roles: list[str] = Form(default=[]),
-    actor: Actor = Depends(remedy_actor),
+    actor: Actor = Depends(deps.actor),
     p: Platform = Depends(deps.platform),
 ) -> dict[str, Any]:
     attachments = read_uploads(files, roles or ["evidence"] * len(files))
@@ -104,7 +99,7 @@ class VerifyBody(BaseModel):
 
 @router.post("/objections/{case_id}/verify", summary="Platform check within 1 working day 平台核查")
 def verify(
-    case_id: str, body: VerifyBody, actor: Actor = Depends(remedy_actor), p: Platform = Depends(deps.platform)
+    case_id: str, body: VerifyBody, actor: Actor = Depends(deps.actor), p: Platform = Depends(deps.platform)
 ) -> dict[str, Any]:
     case = objections.verify(
         p,
@@ -123,7 +118,7 @@ class ReasonBody(BaseModel):
 
 @router.post("/objections/{case_id}/extend", summary="Extend by 3 working days, once 延期")
 def extend_objection(
-    case_id: str, body: ReasonBody, actor: Actor = Depends(remedy_actor), p: Platform = Depends(deps.platform)
+    case_id: str, body: ReasonBody, actor: Actor = Depends(deps.actor), p: Platform = Depends(deps.platform)
 ) -> dict[str, Any]:
     return case_body(objections.extend(p, actor, case_id, body.reason), p.today())
 
@@ -140,7 +135,7 @@ class ObjectionDecision(BaseModel):
 def decide_objection(
     case_id: str,
     body: ObjectionDecision,
-    actor: Actor = Depends(remedy_actor),
+    actor: Actor = Depends(deps.actor),
     p: Platform = Depends(deps.platform),
 ) -> dict[str, Any]:
     case = objections.decide(
@@ -159,7 +154,7 @@ class ReviewMark(BaseModel):
 def review_mark(
     record_id: str,
     body: ReviewMark,
-    actor: Actor = Depends(remedy_actor),
+    actor: Actor = Depends(deps.actor),
     p: Platform = Depends(deps.platform),
 ) -> dict[str, Any]:
     objections.mark_review(
@@ -172,7 +167,7 @@ def review_mark(
 def eligibility(
     target_id: str,
     target_kind: str = "record",
-    actor: Actor = Depends(remedy_actor),
+    actor: Actor = Depends(deps.actor),
     p: Platform = Depends(deps.platform),
 ) -> dict[str, Any]:
     _, result = repair.eligibility(p, actor, target_kind, target_id)
@@ -193,7 +188,7 @@ def apply_repair(
     statement: str = Form(""),
     files: list[UploadFile] = File(default=[]),
     roles: list[str] = Form(default=[]),
-    actor: Actor = Depends(remedy_actor),
+    actor: Actor = Depends(deps.actor),
     p: Platform = Depends(deps.platform),
 ) -> dict[str, Any]:
     attachments = read_uploads(files, roles)
@@ -210,7 +205,7 @@ def published(since: int = 0, limit: int = 500, p: Platform = Depends(deps.platf
 
 @router.post("/repairs/{case_id}/extend", summary="Extend by 3 working days, once 延期")
 def extend_repair(
-    case_id: str, body: ReasonBody, actor: Actor = Depends(remedy_actor), p: Platform = Depends(deps.platform)
+    case_id: str, body: ReasonBody, actor: Actor = Depends(deps.actor), p: Platform = Depends(deps.platform)
 ) -> dict[str, Any]:
     return case_body(repair.extend(p, actor, case_id, body.reason), p.today())
 
@@ -225,7 +220,7 @@ class RepairDecision(BaseModel):
 def decide_repair(
     case_id: str,
     body: RepairDecision,
-    actor: Actor = Depends(remedy_actor),
+    actor: Actor = Depends(deps.actor),
     p: Platform = Depends(deps.platform),
 ) -> dict[str, Any]:
     case = repair.decide(
@@ -236,21 +231,21 @@ def decide_repair(
 
 @router.get("/remedies/cases/{case_id}", summary="One case and its history 办理进度")
 def get_case(
-    case_id: str, actor: Actor = Depends(remedy_actor), p: Platform = Depends(deps.platform)
+    case_id: str, actor: Actor = Depends(deps.actor), p: Platform = Depends(deps.platform)
 ) -> dict[str, Any]:
     return case_body(objections.get(p, actor, case_id), p.today())
 
 
 @router.get("/remedies/cases/{case_id}/files/{sha256}", summary="A case's file, by its SHA-256 材料")
 def get_file(
-    case_id: str, sha256: str, actor: Actor = Depends(remedy_actor), p: Platform = Depends(deps.platform)
+    case_id: str, sha256: str, actor: Actor = Depends(deps.actor), p: Platform = Depends(deps.platform)
 ) -> FileResponse:
     stored, path = objections.open_file(p, actor, case_id, sha256)
     return FileResponse(path, filename=stored.filename, media_type="application/octet-stream")
 
 
 @router.get("/remedies/queue", summary="Open cases and deadlines, overdue first 办理队列")
-def queue(actor: Actor = Depends(remedy_actor), p: Platform = Depends(deps.platform)) -> dict[str, Any]:
+def queue(actor: Actor = Depends(deps.actor), p: Platform = Depends(deps.platform)) -> dict[str, Any]:
     today = p.today()
     rows = remedies.queue(p, actor, today)
     return {
@@ -267,5 +262,5 @@ def queue(actor: Actor = Depends(remedy_actor), p: Platform = Depends(deps.platf
 
 
 @router.post("/remedies/jobs/run", summary="Run the daily reminder job now 运行提醒任务")
-def run_job(actor: Actor = Depends(remedy_actor), p: Platform = Depends(deps.platform)) -> dict[str, Any]:
+def run_job(actor: Actor = Depends(deps.actor), p: Platform = Depends(deps.platform)) -> dict[str, Any]:
     return remedy_jobs.run(p, p.today(), actor=actor)

@@ -8,8 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from xinyong.api import deps
 from xinyong.api.deps import platform
-from xinyong.api.remedies import read_uploads, remedy_actor
+from xinyong.api.remedies import read_uploads
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role
 from xinyong.domain.objections import Grounds, outcomes_for
@@ -29,7 +30,7 @@ def _back(request: Request, path: str) -> RedirectResponse:
 
 @router.get("/remedies/records/{record_id}", response_class=HTMLResponse)
 def record_page(
-    record_id: str, request: Request, actor: Actor = Depends(remedy_actor), p: Platform = Depends(platform)
+    record_id: str, request: Request, actor: Actor = Depends(deps.actor), p: Platform = Depends(platform)
 ) -> HTMLResponse:
     """The subject's remedies for one record: eligibility explained, then the forms."""
     lang = language(request)
@@ -64,7 +65,7 @@ def file_objection(
     grounds: str = Form(""),
     statement: str = Form(""),
     evidence: list[UploadFile] = File(default=[]),
-    actor: Actor = Depends(remedy_actor),
+    actor: Actor = Depends(deps.actor),
     p: Platform = Depends(platform),
 ) -> RedirectResponse:
     files = [f for f in evidence if f.filename]
@@ -81,7 +82,7 @@ def apply_repair(
     statement: str = Form(""),
     proof: UploadFile | None = File(None),
     commitment: UploadFile | None = File(None),
-    actor: Actor = Depends(remedy_actor),
+    actor: Actor = Depends(deps.actor),
     p: Platform = Depends(platform),
 ) -> RedirectResponse:
     pairs = [
@@ -96,7 +97,7 @@ def apply_repair(
 
 @router.get("/remedies/cases/{case_id}", response_class=HTMLResponse)
 def case_page(
-    case_id: str, request: Request, actor: Actor = Depends(remedy_actor), p: Platform = Depends(platform)
+    case_id: str, request: Request, actor: Actor = Depends(deps.actor), p: Platform = Depends(platform)
 ) -> HTMLResponse:
     case = objections.get(p, actor, case_id)
     lang = language(request)
@@ -125,7 +126,7 @@ def verify(
     request: Request,
     matches_source: str = Form(...),
     note: str = Form(""),
-    actor: Actor = Depends(remedy_actor),
+    actor: Actor = Depends(deps.actor),
     p: Platform = Depends(platform),
 ) -> RedirectResponse:
     objections.verify(p, actor, case_id, matches_source=matches_source == "yes", note=note)
@@ -137,7 +138,7 @@ def extend(
     case_id: str,
     request: Request,
     reason: str = Form(""),
-    actor: Actor = Depends(remedy_actor),
+    actor: Actor = Depends(deps.actor),
     p: Platform = Depends(platform),
 ) -> RedirectResponse:
     case = objections.get(p, actor, case_id)
@@ -152,7 +153,7 @@ def decide(
     outcome: str = Form(...),
     reason: str = Form(""),
     document_number: str = Form(""),
-    actor: Actor = Depends(remedy_actor),
+    actor: Actor = Depends(deps.actor),
     p: Platform = Depends(platform),
 ) -> RedirectResponse:
     case = objections.get(p, actor, case_id)
@@ -166,7 +167,7 @@ def decide(
 
 @router.get("/remedies/queue", response_class=HTMLResponse)
 def queue_page(
-    request: Request, actor: Actor = Depends(remedy_actor), p: Platform = Depends(platform)
+    request: Request, actor: Actor = Depends(deps.actor), p: Platform = Depends(platform)
 ) -> HTMLResponse:
     """Operators: every open case with its due date, overdue first. Units: their inbox. Subjects: theirs."""
     today = p.today()
