@@ -3,6 +3,7 @@ to the row that caused them — on a real, unbound store (SQLite file, or Postgr
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -14,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from xinyong.services import events
 from xinyong.store import Store
-from xinyong.store.groupcommit import insert_row
+from xinyong.store.groupcommit import insert_row, insert_row_async
 from xinyong.store.tables import relying_parties, screenings
 
 
@@ -87,3 +88,35 @@ def test_a_bad_row_fails_alone(store: Store) -> None:
     with store.read() as conn:
         count = conn.execute(select(func.count()).where(screenings.c.party_code == party)).scalar()
     assert count == 1
+
+
+def test_coroutines_awaiting_their_rows_share_commits_and_get_their_ids(store: Store) -> None:
+    party: str = store.party  # type: ignore[attr-defined]
+
+    async def many() -> list[int]:
+        return await asyncio.gather(*(insert_row_async(store, screenings, _row(party, n)) for n in range(60)))
+
+    ids = asyncio.run(many())
+    assert len(set(ids)) == 60
+    with store.read() as conn:
+        stored = dict(
+            conn.execute(
+                select(screenings.c.id, screenings.c.identifiers).where(screenings.c.party_code == party)
+            ).all()
+        )
+    assert {i: bytes(stored[i]) for i in ids} == {ids[n]: f"id-{n}".encode() for n in range(60)}
+
+
+def test_a_bad_row_fails_alone_for_a_coroutine_too(store: Store) -> None:
+    party: str = store.party  # type: ignore[attr-defined]
+
+    async def both() -> list[object]:
+        return await asyncio.gather(
+            insert_row_async(store, screenings, _row("no-such-party", 1)),
+            insert_row_async(store, screenings, _row(party, 2)),
+            return_exceptions=True,
+        )
+
+    bad, good = asyncio.run(both())
+    assert isinstance(bad, IntegrityError)
+    assert isinstance(good, int) and good > 0

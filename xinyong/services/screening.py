@@ -11,6 +11,7 @@ screening is recorded (party, purpose, measure, day, and each identifier's resul
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import zlib
 from collections.abc import Sequence
@@ -133,21 +134,33 @@ def revoke(store: Store, actor: Actor, code: str) -> None:
 
 
 def authenticate(store: Store, key: str | None) -> Party:
+    with store.read() as conn:
+        return _authenticate_on(conn, key)
+
+
+def _authenticate_on(conn: Connection, key: str | None) -> Party:
+    """The active party holding ``key``, read on ``conn`` (sent to the driver: it runs per request)."""
     if not key:
         raise NotPermitted(
             "screening needs a relying party's API key (X-Api-Key)",
             message_zh="需要接口密钥",
             rule="auth.key_required",
         )
-    with store.read() as conn:
-        row = conn.execute(
-            select(relying_parties).where(relying_parties.c.api_key_hash == hash_key(key))
-        ).first()
-    if row is None or not row.active:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(
+        f"SELECT code, name, purposes, active FROM relying_parties WHERE api_key_hash = {mark}",
+        (hash_key(key),),
+    )
+    row = cursor.fetchone()
+    if row is None or not row[3]:
         raise NotPermitted(
             "unknown or revoked API key", message_zh="接口密钥无效或已停用", rule="auth.key_invalid"
         )
-    return _party(row)
+    code, name, purposes, _ = row
+    if isinstance(purposes, str | bytes):  # SQLite hands JSON back as text; psycopg decodes it
+        purposes = json.loads(purposes)
+    return Party(code, name, frozenset(purposes or ()), True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,14 +194,39 @@ def screen(
     store: Store, catalog: Catalog, party: Party, *, identifier: str, measure: str, purpose: str, today: date
 ) -> dict[str, Any]:
     """Is the subject restricted by ``measure`` today? With the entry, legal basis and end if so."""
-    m = _entitled(catalog, party, measure, purpose)
-    value = identifier.strip().upper()
-    with store.read() as conn:
-        hits = _lookup(conn, m, [value], today)
+    row, answer = look_up(
+        store, catalog, party, identifier=identifier, measure=measure, purpose=purpose, today=today
+    )
     # Recorded before it is answered; single screenings share commits (xinyong.store.groupcommit).
+    return answer | {"screening_id": groupcommit.insert_row(store, screenings, row)}
+
+
+async def record(store: Store, row: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """:func:`screen`'s second half for a coroutine: the answer once its record has committed."""
+    return answer | {"screening_id": await groupcommit.insert_row_async(store, screenings, row)}
+
+
+def look_up(
+    store: Store,
+    catalog: Catalog,
+    who: Party | str | None,
+    *,
+    identifier: str,
+    measure: str,
+    purpose: str,
+    today: date,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A single screening's record row and answer, not yet recorded (:func:`screen`, :func:`record`).
+
+    ``who`` is the party, or the key of a party (``xyp_…``) to authenticate in the same read.
+    """
+    with store.read() as conn:
+        party = who if isinstance(who, Party) else _authenticate_on(conn, who)
+        m = _entitled(catalog, party, measure, purpose)
+        value = identifier.strip().upper()
+        hits = _lookup(conn, m, [value], today)
     row = _row(party, m.code, purpose, today, "single", [value], hits)
-    sid = groupcommit.insert_row(store, screenings, row)
-    return _answer(catalog, m, value, hits.get(value), today) | {"screening_id": sid}
+    return row, _answer(catalog, m, value, hits.get(value), today)
 
 
 def screen_bulk(
