@@ -1,7 +1,8 @@
 """Engine and transaction handling. Dialect differences live here and in ``dialect.py``.
 
 SQLite: WAL, foreign keys on, one writer at a time (``BEGIN IMMEDIATE`` plus a process
-lock), SAVEPOINT support through SQLAlchemy's documented pysqlite recipe.
+lock, the lock awaited in short steps), WAL checkpoints by a background thread
+(``checkpoint.py``), SAVEPOINT support through SQLAlchemy's documented pysqlite recipe.
 PostgreSQL: psycopg 3.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from xinyong.errors import ConfigurationError
+from xinyong.store.checkpoint import CHECKPOINTER
 from xinyong.store.dialect import json_dumps
 
 # Connections per process: the web server runs sync endpoints on a threadpool of 40 threads, so a
@@ -37,8 +40,9 @@ def _pool_args(url: str, pool_size: int, max_overflow: int) -> dict[str, Any]:
 
 def _sqlite_engine(url: str, busy_timeout_ms: int, pool_size: int, max_overflow: int) -> Engine:
     path = make_url(url).database
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    file = str(Path(path).resolve()) if path and path != ":memory:" else None
+    if file is not None:
+        Path(file).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
         connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
@@ -54,6 +58,8 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, pool_size: int, max_overflow:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        if file is not None:
+            cur.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run off the commit path
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -63,7 +69,15 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, pool_size: int, max_overflow:
         else:
             conn.exec_driver_sql("BEGIN")
 
+    if file is not None:
+        CHECKPOINTER.register(file)
+        _RELEASE[engine] = weakref.finalize(engine, CHECKPOINTER.unregister_later, file)
     return engine
+
+
+# Each SQLite file engine's registration with the checkpointer, released when the engine is disposed
+# (or collected): xinyong.store.checkpoint.
+_RELEASE: weakref.WeakKeyDictionary[Engine, weakref.finalize[Any, Any]] = weakref.WeakKeyDictionary()
 
 
 # Waits between attempts at SQLite's write lock: from 50 µs doubling to 2 ms.
@@ -169,6 +183,11 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        release = _RELEASE.pop(self.engine, None)
+        registration = release.detach() if release is not None else None
+        if registration is not None:
+            _, _, (file,), _ = registration
+            CHECKPOINTER.unregister(file)  # now, in this thread (the finalizer would defer it)
 
 
 def create_store(
