@@ -3,9 +3,12 @@
     .venv/bin/python bench/screen.py            # 10,000,000 entries, 1,000,000 bulk ids, 10 s wrk runs
     .venv/bin/python bench/screen.py --quick    # 300,000 entries, 1,000,000 bulk ids, 2 s runs (< 1 min)
     .venv/bin/python bench/screen.py --entries 2000000 --duration 5
+    .venv/bin/python bench/screen.py --quick --no-postgres
 
-Store: a fresh SQLite file migrated and synced by ``Platform.open``; N entries bulk-inserted directly
-(executemany, indexes dropped during the load and rebuilt after): 60 % court list, 25 % SAMR serious
+Stores: a fresh SQLite file, then a fresh PostgreSQL database (``--pg-url`` or
+``XINYONG_BENCH_PG_URL``, default the local server; skipped when unreachable), each migrated and
+synced by ``Platform.open``; N entries bulk-inserted directly (SQLite executemany, PostgreSQL COPY;
+indexes dropped during the load and rebuilt after): 60 % court list, 25 % SAMR serious
 list, 15 % abnormal operations list; 90 % published (the rest removed); periods starting up to four
 years before the bench day, a third of the court entries with no fixed period. Identifiers are
 synthetic 18-character codes (screening normalises, it does not validate). The load is timed apart.
@@ -24,7 +27,7 @@ Bulk: 1,000,000 identifiers (half listed) screened and recorded in process with
 ``xinyong.services.screening.screen_bulk``, against the baseline of a plain Python set lookup of the
 same identifiers in a set of the listed identifiers. Target: < 5 s.
 
-The last line is ``RESULT name=value …``.
+The last line is ``RESULT name=value …``: each figure prefixed by its database (``sqlite_``, ``pg_``).
 """
 
 from __future__ import annotations
@@ -48,7 +51,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from xinyong.domain.actor import Actor  # noqa: E402  (after the sys.path line above)
+from _pg import pg_database, pg_reachable, pg_url_for  # noqa: E402  (after the sys.path line above)
+
+from xinyong.domain.actor import Actor  # noqa: E402
 from xinyong.services import screening  # noqa: E402
 from xinyong.services.platform import Platform  # noqa: E402
 from xinyong.settings import Settings  # noqa: E402
@@ -149,6 +154,20 @@ def rows(n: int, rng: random.Random) -> object:
         )
 
 
+COLUMNS = (
+    "id, list_type, subject_id, id_scheme, id_value, subject_kind, subject_name, unit_code, ground, state,"
+    " basis_document, facts, decision_document, statements, decided_on, starts_on, ends_on, extensions,"
+    " source, created_at, updated_at"
+)
+CREATE_INDEXES = (
+    "CREATE INDEX ix_list_entries_id_value_state ON list_entries (id_value, state, list_type)",
+    "CREATE INDEX ix_list_entries_state_ends_on ON list_entries (state, ends_on)",
+    "CREATE INDEX ix_list_entries_list_type_starts_on ON list_entries (list_type, starts_on)",
+    "CREATE INDEX ix_list_entries_subject_id ON list_entries (subject_id)",
+    "CREATE INDEX ix_list_entries_unit_code_decision_document ON list_entries (unit_code, decision_document)",
+)
+
+
 def load_entries(db: Path, n: int) -> float:
     start = time.perf_counter()
     con = sqlite3.connect(db)
@@ -157,23 +176,33 @@ def load_entries(db: Path, n: int) -> float:
     for name in INDEXES:
         con.execute(f"DROP INDEX IF EXISTS {name}")
     con.executemany(
-        "INSERT INTO list_entries (id, list_type, subject_id, id_scheme, id_value, subject_kind,"
-        " subject_name, unit_code, ground, state, basis_document, facts, decision_document, statements,"
-        " decided_on, starts_on, ends_on, extensions, source, created_at, updated_at) VALUES"
-        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO list_entries ({COLUMNS}) VALUES ({', '.join('?' * 21)})",
         rows(n, random.Random(SEED)),  # type: ignore[arg-type]  # a generator of tuples
     )
     con.commit()
-    con.execute("CREATE INDEX ix_list_entries_id_value_state ON list_entries (id_value, state, list_type)")
-    con.execute("CREATE INDEX ix_list_entries_state_ends_on ON list_entries (state, ends_on)")
-    con.execute("CREATE INDEX ix_list_entries_list_type_starts_on ON list_entries (list_type, starts_on)")
-    con.execute("CREATE INDEX ix_list_entries_subject_id ON list_entries (subject_id)")
-    con.execute(
-        "CREATE INDEX ix_list_entries_unit_code_decision_document"
-        " ON list_entries (unit_code, decision_document)"
-    )
+    for statement in CREATE_INDEXES:
+        con.execute(statement)
     con.commit()
     con.close()
+    return time.perf_counter() - start
+
+
+def load_entries_pg(url: str, n: int) -> float:
+    """The same entries into PostgreSQL by COPY, indexes rebuilt after, then ANALYZE."""
+    import psycopg
+
+    start = time.perf_counter()
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as con:
+        for name in INDEXES:
+            con.execute(f"DROP INDEX IF EXISTS {name}")
+        with con.cursor().copy(f"COPY list_entries ({COLUMNS}) FROM STDIN") as copy:
+            for row in rows(n, random.Random(SEED)):  # type: ignore[attr-defined]  # a generator
+                copy.write_row(row)
+        for statement in CREATE_INDEXES:
+            con.execute(statement)
+        con.commit()
+        con.autocommit = True
+        con.execute("VACUUM ANALYZE list_entries")
     return time.perf_counter() - start
 
 
@@ -186,11 +215,12 @@ def free_port() -> int:
 SERVER_WORKERS = 2  # one per core, as in production on this machine
 
 
-def serve(work: Path) -> tuple[subprocess.Popen[bytes], str]:
+def serve(work: Path, database_url: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
         "XINYONG_DATA_DIR": str(work),
+        "XINYONG_DATABASE_URL": database_url,
         "XINYONG_TODAY": TODAY.isoformat(),
         "XINYONG_JOBS_INTERVAL_S": "0",
         "XINYONG_RATE_LIMIT_PER_MINUTE": "0",
@@ -303,66 +333,118 @@ def bulk(platform: Platform, party: screening.Party, n_entries: int, count: int)
     return elapsed, baseline, int(result["restricted"])
 
 
+def run(
+    label: str, work: Path, database_url: str, n: int, bulk_count: int, duration: int
+) -> dict[str, float]:
+    """Load N entries, drive the served app with wrk, screen in bulk; this database's figures."""
+    platform = Platform.open(
+        Settings(data_dir=work, database_url=database_url, today=TODAY.isoformat(), jobs_interval_s=0)
+    )
+    party, key = screening.add_party(
+        platform.store,
+        platform.catalog,
+        Actor.operator("bench"),
+        code="bench",
+        name="bench",
+        purposes=["ticketing"],
+    )
+    sqlite = label == "sqlite"
+    load_s = load_entries(work / "xinyong.db", n) if sqlite else load_entries_pg(database_url, n)
+    say(f"[{label}] loaded {n:,} entries in {load_s:.1f} s")
+    ids_file = work / "ids.txt"
+    rng = random.Random(SEED + 2)
+    ids_file.write_text("\n".join(ident(rng.randrange(2 * n)) for _ in range(20_000)) + "\n")
+    post, get = work / "screen.lua", work / "base.lua"
+    post.write_text(LUA)
+    get.write_text(GET_LUA)
+    proc, base = serve(work, database_url)
+    try:
+        wrk(base, post, key, ids_file, 10, 1)  # warm up
+        runs = {}
+        for c in (10, 50):
+            for name, script in (("base", get), ("screen", post)):
+                cpu = server_cpu_s(proc.pid)
+                runs[(name, c)] = r = wrk(base, script, key, ids_file, c, duration)
+                r["cpu_us"] = (server_cpu_s(proc.pid) - cpu) / max(r["rps"] * duration, 1) * 1e6
+    finally:
+        stop(proc)
+    for (name, c), r in runs.items():
+        say(
+            f"[{label}] {name:6} c={c:2}  {r['rps']:8.0f} req/s  p50 {r['p50']:.2f} ms  "
+            f"p99 {r['p99']:.2f} ms  server CPU {r['cpu_us']:.0f} µs/req  errors {r['errors']:.0f}"
+        )
+    bulk_s, set_s, hits = bulk(platform, party, n, bulk_count)
+    say(
+        f"[{label}] bulk {bulk_count:,} ids screened and recorded in {bulk_s:.2f} s ({hits:,} restricted); "
+        f"set lookup {set_s:.3f} s"
+    )
+    platform.close()
+    ratio50 = runs[("screen", 50)]["rps"] / runs[("base", 50)]["rps"]
+    return {
+        "screen_p99_c10_ms": runs[("screen", 10)]["p99"],
+        "screen_p50_c10_ms": runs[("screen", 10)]["p50"],
+        "base_p99_c10_ms": runs[("base", 10)]["p99"],
+        "screen_rps_c50": runs[("screen", 50)]["rps"],
+        "base_rps_c50": runs[("base", 50)]["rps"],
+        "ratio_c50": ratio50,
+        "screen_cpu_us": runs[("screen", 10)]["cpu_us"],
+        "base_cpu_us": runs[("base", 10)]["cpu_us"],
+        "bulk_s": bulk_s,
+        "set_lookup_s": set_s,
+        "bulk_vs_set": bulk_s / max(set_s, 1e-9),
+        "met": float(runs[("screen", 10)]["p99"] < 5 and ratio50 >= 0.5 and bulk_s < 5),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="300,000 entries and 2 s runs (< 1 minute)")
     parser.add_argument("--entries", type=int, default=None)
     parser.add_argument("--bulk", type=int, default=1_000_000)
     parser.add_argument("--duration", type=int, default=None)
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get(
+            "XINYONG_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     args = parser.parse_args()
     n = args.entries or (300_000 if args.quick else 10_000_000)
     duration = args.duration or (2 if args.quick else 10)
+    figures: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="xinyong-bench-screen-") as tmp:
-        work = Path(tmp)
-        platform = Platform.open(Settings(data_dir=work, today=TODAY.isoformat(), jobs_interval_s=0))
-        party, key = screening.add_party(
-            platform.store,
-            platform.catalog,
-            Actor.operator("bench"),
-            code="bench",
-            name="bench",
-            purposes=["ticketing"],
-        )
-        load_s = load_entries(work / "xinyong.db", n)
-        say(f"loaded {n:,} entries in {load_s:.1f} s")
-        ids_file = work / "ids.txt"
-        rng = random.Random(SEED + 2)
-        ids_file.write_text("\n".join(ident(rng.randrange(2 * n)) for _ in range(20_000)) + "\n")
-        post, get = work / "screen.lua", work / "base.lua"
-        post.write_text(LUA)
-        get.write_text(GET_LUA)
-        proc, base = serve(work)
-        try:
-            wrk(base, post, key, ids_file, 10, 1)  # warm up
-            runs = {}
-            for c in (10, 50):
-                for name, script in (("base", get), ("screen", post)):
-                    cpu = server_cpu_s(proc.pid)
-                    runs[(name, c)] = r = wrk(base, script, key, ids_file, c, duration)
-                    r["cpu_us"] = (server_cpu_s(proc.pid) - cpu) / max(r["rps"] * duration, 1) * 1e6
-        finally:
-            stop(proc)
-        for (name, c), r in runs.items():
-            say(
-                f"{name:6} c={c:2}  {r['rps']:8.0f} req/s  p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  "
-                f"server CPU {r['cpu_us']:.0f} µs/req  errors {r['errors']:.0f}"
-            )
-        bulk_s, set_s, hits = bulk(platform, party, n, args.bulk)
-        say(
-            f"bulk {args.bulk:,} ids screened and recorded in {bulk_s:.2f} s ({hits:,} restricted); "
-            f"set lookup {set_s:.3f} s"
-        )
-        platform.close()
-    ratio50 = runs[("screen", 50)]["rps"] / runs[("base", 50)]["rps"]
-    ok = runs[("screen", 10)]["p99"] < 5 and ratio50 >= 0.5 and bulk_s < 5
-    say(
-        f"RESULT entries={n} screen_p99_c10_ms={runs[('screen', 10)]['p99']:.2f} "
-        f"screen_rps_c50={runs[('screen', 50)]['rps']:.0f} base_rps_c50={runs[('base', 50)]['rps']:.0f} "
-        f"ratio_c50={ratio50:.2f} screen_cpu_us={runs[('screen', 10)]['cpu_us']:.0f} "
-        f"base_cpu_us={runs[('base', 10)]['cpu_us']:.0f} "
-        f"bulk_ids={args.bulk} bulk_s={bulk_s:.2f} set_lookup_s={set_s:.3f} "
-        f"bulk_vs_set={bulk_s / max(set_s, 1e-9):.0f} targets_met={'yes' if ok else 'no'}"
-    )
+        work = Path(tmp) / "sqlite"
+        work.mkdir()
+        figures["sqlite"] = run("sqlite", work, f"sqlite:///{work / 'xinyong.db'}", n, args.bulk, duration)
+        why_not = "--no-postgres" if args.no_postgres else pg_reachable(args.pg_url)
+        if why_not is None:
+            name = f"xinyong_bench_screen_{os.getpid()}"
+            pg_database(args.pg_url, name, create=True)
+            try:
+                work = Path(tmp) / "pg"
+                work.mkdir()
+                figures["pg"] = run("pg", work, pg_url_for(args.pg_url, name), n, args.bulk, duration)
+            finally:
+                pg_database(args.pg_url, name, create=False)
+        else:
+            say(f"PostgreSQL skipped: {why_not}")
+    parts = [f"entries={n}", f"bulk_ids={args.bulk}"]
+    for label, f in figures.items():
+        parts += [
+            f"{label}_screen_p99_c10_ms={f['screen_p99_c10_ms']:.2f}",
+            f"{label}_screen_p50_c10_ms={f['screen_p50_c10_ms']:.2f}",
+            f"{label}_base_p99_c10_ms={f['base_p99_c10_ms']:.2f}",
+            f"{label}_screen_rps_c50={f['screen_rps_c50']:.0f}",
+            f"{label}_base_rps_c50={f['base_rps_c50']:.0f}",
+            f"{label}_ratio_c50={f['ratio_c50']:.2f}",
+            f"{label}_screen_cpu_us={f['screen_cpu_us']:.0f}",
+            f"{label}_base_cpu_us={f['base_cpu_us']:.0f}",
+            f"{label}_bulk_s={f['bulk_s']:.2f}",
+            f"{label}_bulk_vs_set={f['bulk_vs_set']:.0f}",
+        ]
+    met = all(f["met"] for f in figures.values())
+    say("RESULT " + " ".join(parts) + f" targets_met={'yes' if met else 'no'}")
 
 
 if __name__ == "__main__":
