@@ -267,6 +267,7 @@ def _ingest(
     try:
         with store.write() as conn:
             _open_batch(conn, report, source, actor)
+            q.check_batch_keys(conn, catalog.version, report.unit, report.batch_id)
             with loading(conn):
                 run.load(conn, progress)
             if report.problem_count and not options.accept_valid:

@@ -8,9 +8,18 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from xinyong.errors import ConfigurationError
 from xinyong.search.normalise import normalise_name
 from xinyong.store.dialect import among, bulk_insert
-from xinyong.store.tables import records, subject_identifiers, subject_names, subjects
+from xinyong.store.tables import (
+    batches,
+    catalog_versions,
+    records,
+    source_units,
+    subject_identifiers,
+    subject_names,
+    subjects,
+)
 
 RECORD_COLUMNS = (
     "id",
@@ -117,3 +126,26 @@ def supersede(conn: Connection, ids: Sequence[str]) -> None:
 
 def insert_records(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
     return bulk_insert(conn, records, RECORD_COLUMNS, rows)
+
+
+def check_batch_keys(conn: Connection, catalog_version: str, unit: str, batch_id: str) -> None:
+    """The keys every record of a batch shares exist: checked once per batch (not per row by foreign
+    keys, migration 0010), inside the batch's transaction, before any record is stored.
+
+    The parent rows are locked against deletion till the transaction ends on PostgreSQL (``FOR KEY
+    SHARE``, what a foreign key check takes); SQLite's single writer holds the whole store."""
+    lock = conn.dialect.name == "postgresql"
+    for table, column, value in (
+        (catalog_versions, catalog_versions.c.version, catalog_version),
+        (source_units, source_units.c.code, unit),
+        (batches, batches.c.id, batch_id),
+    ):
+        query = select(column).where(column == value)
+        if lock:
+            query = query.with_for_update(read=True, key_share=True)
+        if conn.execute(query).first() is None:
+            raise ConfigurationError(
+                f"{table.name} has no {column.name} {value!r}: records of this batch cannot refer to it",
+                message_zh=f"{table.name} 中没有 {value}，本批次的记录无法引用",
+                rule="ingest.batch_keys",
+            )
