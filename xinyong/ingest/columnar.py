@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from json.encoder import encode_basestring
 from typing import Any
 
 from xinyong.catalog import Catalog, CatalogItem, FieldType
@@ -33,6 +34,8 @@ from xinyong.ingest.drafts import RecordDraft, SchemaRoles, SubjectKey
 
 RawRow = tuple[int, list[str | None], Sequence[Problem]]
 _TEXT_TYPES = (FieldType.STRING, FieldType.TEXT, FieldType.ID_NUMBER)
+_CANONICAL = drafts.canonical_json
+_encode_text = encode_basestring  # what that encoder writes a text as (ensure_ascii=False)
 _BAD = object()  # a cell whose conversion failed
 MEMO_LIMIT = 100_000  # remembered identifications / tiers per batch
 
@@ -223,26 +226,25 @@ class ChunkDrafter:
         schema, item_code, unit = self.schema, self.item.code, self.unit
         identity_cols = [norm[c] for c in self.identity_codes]
         tier_cols = [norm[c] for c in self.tier_codes]
-        sorted_cols = [norm[c] for c in self.sorted_codes]
+        encoded = [self._encoded(c, norm[c]) for c in self.sorted_codes]
         doc_col = norm.get(schema.document_number_field or "")
         date_col = norm.get(schema.decision_date_field or "")
-        codes = self.sorted_codes
-        canonical, content_id, fromiso = drafts.canonical_fields, drafts.content_id, date.fromisoformat
+        content_id, fromiso = drafts.content_id, date.fromisoformat
         tier_codes, tier_of = self.tier_codes, self._tier
         identities = zip(*identity_cols, strict=True) if identity_cols else iter(lambda: (), None)
         tiers = zip(*tier_cols, strict=True) if tier_cols else iter(lambda: (), None)
         out: dict[int, RecordDraft] = {}
         wanted = iter(proven)
         want = next(wanted)
-        rows = zip(zip(*sorted_cols, strict=True), identities, tiers, strict=False)  # last two: maybe endless
-        for j, (row, who, tier_key) in enumerate(rows):
+        rows = zip(zip(*encoded, strict=True), identities, tiers, strict=False)  # last two: maybe endless
+        for j, (pieces, who, tier_key) in enumerate(rows):
             if j != want:
                 continue
             want = next(wanted, -1)
             subject = self._identify(who)
             if subject is None:
                 continue  # the reference path reports why
-            fields_json = canonical({c: v for c, v in zip(codes, row, strict=True) if v is not None})
+            fields_json = "{" + ",".join(filter(None, pieces)) + "}"  # = drafts.canonical_fields(values)
             decided = date_col[j] if date_col is not None else None
             k = candidates[j]
             out[k] = RecordDraft(
@@ -256,6 +258,21 @@ class ChunkDrafter:
                 source_row=chunk[k][0],
             )
         return out
+
+    def _encoded(self, code: str, column: list[Any]) -> list[str | None]:
+        """Each cell as its ``"code":value`` member of the canonical JSON (None where absent).
+
+        The members of a row, joined in code order, are ``drafts.canonical_fields`` of its values:
+        that encoder (sorted keys, ``,``/``:``) writes each key and value so, text through the same
+        ``encode_basestring``. A coded column is encoded once per distinct value."""
+        prefix = _CANONICAL(code) + ":"
+        if self.validator.fields[code].type in _TEXT_TYPES:
+            return [None if v is None else prefix + _encode_text(v) for v in column]
+        if any(isinstance(v, list) for v in column):  # a multi-valued enum: lists are not hashable
+            return [None if v is None else prefix + _CANONICAL(v) for v in column]
+        table: dict[Any, str | None] = {v: prefix + _CANONICAL(v) for v in set(column) if v is not None}
+        table[None] = None
+        return list(map(table.__getitem__, column))
 
     def _identify(self, key: tuple[Any, ...]) -> SubjectKey | None:
         """The subject of a valid row, or None when identification or the document rule fails."""
