@@ -8,12 +8,18 @@ subject but other content is a correction that supersedes the stored version.
 Rows stream through in chunks inside one transaction, so memory stays bounded and a
 killed process leaves the store as it was.
 
-Speed: converters remember results per distinct text (codes, dates, amounts repeat); each
-chunk is looked up with one statement per question (``dialect.among``) and written through
-the bulk path (COPY on PostgreSQL, executemany on SQLite). On PostgreSQL the next chunk is
-validated while a writer thread stores the last, and the loaded tables are re-analysed
-inside the transaction as they double (``FreshStatistics``), so per-chunk lookups stay
-index lookups; on SQLite the connection gets a larger page cache while loading.
+Speed: a chunk's rows are first proven valid column by column (``xinyong.ingest.columnar``:
+each distinct text converted once, row rules over whole columns); only the rows it cannot prove
+go through the row-by-row validator, which reports them (the outcome is the same, by test).
+Converters remember results per distinct text (codes, dates, amounts repeat); each chunk is
+looked up with one statement per question (``dialect.among``; plain driver SQL on SQLite) and
+written through the bulk path (COPY on PostgreSQL, executemany on SQLite). The keys every record
+of a batch shares (catalog version, unit, batch) are checked once per batch, not per row
+(``records.check_batch_keys``). A large CSV or JSON-lines file is read and drafted by a forked
+second process while this one writes, when a core is spare. On PostgreSQL the next chunk is
+validated while a writer thread stores the last, and the loaded tables' lookup columns are
+re-analysed inside the transaction as they double (``FreshStatistics``), so per-chunk lookups
+stay index lookups; on SQLite the connection gets a larger page cache while loading.
 """
 
 from __future__ import annotations
