@@ -308,19 +308,25 @@ class RowValidator:
             if code not in values or code in bad:
                 continue
             doc_type = values.get(type_field) if type_field else None
-            key = (doc_type, values[code])
-            found = self._documents.get(key)
-            if found is None:
-                try:
-                    found = check_document_number(doc_type, values[code])
-                except FieldError as e:
-                    found = e
-                if len(self._documents) < MEMO_LIMIT:
-                    self._documents[key] = found
+            found = self.document_number(doc_type, values[code])
             if isinstance(found, FieldError):
                 issues.append(FieldIssue(code, found.rule, found.message, found.message_zh, values.pop(code)))
             else:
                 values[code] = found
+
+    def document_number(self, doc_type: str | None, text: str) -> str | FieldError:
+        """An identity document number checked by its type: the canonical number or the error
+        (remembered per pair: the same persons recur over a batch)."""
+        key = (doc_type, text)
+        found = self._documents.get(key)
+        if found is None:
+            try:
+                found = check_document_number(doc_type, text)
+            except FieldError as e:
+                found = e
+            if len(self._documents) < MEMO_LIMIT:
+                self._documents[key] = found
+        return found
 
     def _check_dates(self, values: dict[str, Any], issues: list[FieldIssue]) -> None:
         today = self.today.isoformat()

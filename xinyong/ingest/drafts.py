@@ -213,6 +213,7 @@ def _ruleset_on(catalog: Catalog, family: str, decided: str) -> RuleSet | None:
 
 
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+canonical_json = _CANONICAL  # any value as canonical JSON (the record's fields are one such value)
 
 
 def canonical_fields(values: dict[str, Any]) -> str:

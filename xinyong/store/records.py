@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from xinyong.errors import ConfigurationError
 from xinyong.search.normalise import normalise_name
-from xinyong.store.dialect import among, bulk_insert
-from xinyong.store.tables import records, subject_identifiers, subject_names, subjects
+from xinyong.store.dialect import IN_CHUNK, RawJson, among, bulk_insert
+from xinyong.store.tables import (
+    batches,
+    catalog_versions,
+    records,
+    source_units,
+    subject_identifiers,
+    subject_names,
+    subjects,
+)
 
 RECORD_COLUMNS = (
     "id",
@@ -82,10 +91,25 @@ def rename_subjects(conn: Connection, renames: list[tuple[str, str]], stamp: dat
 
 
 def existing_record_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
+    if conn.dialect.name == "sqlite":
+        return {r[0] for r in _sqlite_in(conn, "SELECT id FROM records WHERE id IN ({})", ids)}
     found: set[str] = set()
     for cond in among(conn, records.c.id, ids):
         found.update(r[0] for r in conn.execute(select(records.c.id).where(cond)))
     return found
+
+
+def _sqlite_in(
+    conn: Connection, sql: str, values: Sequence[Any], before: tuple[Any, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """SQLite: ``sql`` with its ``IN ({})`` list filled with at most IN_CHUNK placeholders at a time
+    (the chunk lookups of a batch; plain driver statements, not compiled anew for every list)."""
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), IN_CHUNK):
+        part = tuple(values[start : start + IN_CHUNK])
+        statement = sql.format(",".join("?" * len(part)))
+        out.extend(tuple(r) for r in conn.exec_driver_sql(statement, before + part))
+    return out
 
 
 def touch_records(conn: Connection, ids: Sequence[str], stamp: datetime) -> None:
@@ -100,6 +124,15 @@ def current_by_document(
     out: dict[tuple[str, str], tuple[str, str | None]] = {}
     docs = sorted({d for d, _ in keys})
     wanted = set(keys)
+    if conn.dialect.name == "sqlite":
+        sql = (
+            "SELECT id, document_number, subject_id, batch_id FROM records WHERE unit_code = ? "
+            "AND item_code = ? AND status = 'current' AND document_number IN ({})"
+        )
+        for rid, doc, subject, batch in _sqlite_in(conn, sql, docs, (unit, item)):
+            if (doc, subject) in wanted:
+                out[(doc, subject)] = (rid, batch)
+        return out
     for cond in among(conn, records.c.document_number, docs):
         query = select(
             records.c.id, records.c.document_number, records.c.subject_id, records.c.batch_id
@@ -116,4 +149,48 @@ def supersede(conn: Connection, ids: Sequence[str]) -> None:
 
 
 def insert_records(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
-    return bulk_insert(conn, records, RECORD_COLUMNS, rows)
+    """New records (tuples in RECORD_COLUMNS order). SQLite: the values are converted column by
+    column, each distinct date or time once, and go to the driver as they are."""
+    if conn.dialect.name != "sqlite" or not rows:
+        return bulk_insert(conn, records, RECORD_COLUMNS, rows)
+    columns = list(zip(*rows, strict=True))
+    for i, name in enumerate(RECORD_COLUMNS):
+        proc = records.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        if proc is not None:
+            columns[i] = _converted(columns[i], proc)
+    sql = f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+    return len(rows)
+
+
+def _converted(values: Sequence[Any], proc: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """A column's bind-processed values: JSON text already serialised passes as it is."""
+    if all(type(v) is RawJson for v in values):
+        return tuple(values)
+    if any(isinstance(v, dict | list | RawJson) for v in values):
+        return tuple(str(v) if isinstance(v, RawJson) else proc(v) for v in values)
+    table = {v: proc(v) for v in set(values)}
+    return tuple(map(table.__getitem__, values))
+
+
+def check_batch_keys(conn: Connection, catalog_version: str, unit: str, batch_id: str) -> None:
+    """The keys every record of a batch shares exist: checked once per batch (not per row by foreign
+    keys, migration 0010), inside the batch's transaction, before any record is stored.
+
+    The parent rows are locked against deletion till the transaction ends on PostgreSQL (``FOR KEY
+    SHARE``, what a foreign key check takes); SQLite's single writer holds the whole store."""
+    lock = conn.dialect.name == "postgresql"
+    for table, column, value in (
+        (catalog_versions, catalog_versions.c.version, catalog_version),
+        (source_units, source_units.c.code, unit),
+        (batches, batches.c.id, batch_id),
+    ):
+        query = select(column).where(column == value)
+        if lock:
+            query = query.with_for_update(read=True, key_share=True)
+        if conn.execute(query).first() is None:
+            raise ConfigurationError(
+                f"{table.name} has no {column.name} {value!r}: records of this batch cannot refer to it",
+                message_zh=f"{table.name} 中没有 {value}，本批次的记录无法引用",
+                rule="ingest.batch_keys",
+            )

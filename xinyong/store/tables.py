@@ -148,16 +148,18 @@ records = Table(
         "id", String(64), primary_key=True, comment="SHA-256 of item, subject, unit and normalised fields"
     ),
     Column("item_code", String(64), nullable=False),
-    Column("catalog_version", ForeignKey("catalog_versions.version"), nullable=False),
+    # catalog_version, unit_code and batch_id: the same for a whole batch, checked once per batch by
+    # ingestion (records.check_batch_keys), not per row by foreign keys (migration 0010)
+    Column("catalog_version", String(64), nullable=False),
     Column("subject_id", ForeignKey("subjects.id"), nullable=False),
-    Column("unit_code", ForeignKey("source_units.code"), nullable=False),
+    Column("unit_code", String(64), nullable=False),
     Column("document_number", String(100), nullable=True),
     Column("decision_date", Date, nullable=True),
     Column("tier", String(16), nullable=False),
     Column("fields", Json, nullable=False),
     Column("status", String(16), nullable=False, comment="current, superseded, revoked"),
     Column("supersedes", String(64), nullable=True),
-    Column("batch_id", ForeignKey("batches.id"), nullable=True),
+    Column("batch_id", String(32), nullable=True),
     Column("source_row", Integer, nullable=True),
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=False),
