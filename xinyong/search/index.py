@@ -203,16 +203,23 @@ class _RankedSearch:
         if req.kinds == ():
             return _page(req, 0, [])
         plan = self._choose(conn, req)
-        count = (
-            f"SELECT count(*) FROM (SELECT 1 FROM {plan.source} WHERE {plan.where} LIMIT :count_limit) AS m"
-        )
         params = {**plan.params, "count_limit": max(plan.walk_above, MAX_TOTAL) + 1}
-        total = int(self._rows(conn, count, params)[0][0])
+        rows: Sequence[Any] = []
+        if plan.scan:
+            first = f"SELECT 1 FROM {plan.source} WHERE {plan.where} LIMIT :count_limit"
+            count = f"SELECT count(*) FROM ({first}) AS m"
+            total = int(self._rows(conn, count, params)[0][0])
+        else:
+            # one pass: the candidates are read once, counted and ranked by the same statement
+            params["want"] = req.offset + req.limit
+            rows = self._rows(conn, self._collect_sql(plan), params)
+            total = int(rows[0].total) if rows else 0
+            rows = rows[req.offset :]
         if req.offset >= min(total, MAX_TOTAL):
             return _page(req, total, [])
         if total > plan.walk_above:
-            rows: Sequence[Any] = self._walk(conn, req)
-        else:
+            rows = self._walk(conn, req)
+        elif plan.scan:
             rows = self._rows(conn, self._ranked_sql(plan), plan.params)
         hits = [
             Hit(r.id, r.name, r.kind, _score(r.cls, len(req.q), r.len), id_value=r.id_value) for r in rows
@@ -387,6 +394,21 @@ class _RankedSearch:
             " length(d.name_search) AS len"
             f" FROM {plan.source} WHERE {plan.where}"
             f" ORDER BY cls, len, d.name_search{self.collate}, d.id LIMIT :limit OFFSET :offset"
+        )
+
+    def _collect_sql(self, plan: _Plan) -> str:
+        """The first ``:want`` candidates in rank order and, on each row, how many there are (at
+        most ``:count_limit``: more means the page is to be walked, see :meth:`search`)."""
+        candidates = (
+            "SELECT d.id, d.name, d.kind, d.id_value,"
+            " CASE WHEN d.name_search = :q THEN 0"
+            " WHEN substr(d.name_search, 1, :n) = :q THEN 1 ELSE 2 END AS cls,"
+            " length(d.name_search) AS len, d.name_search AS ns"
+            f" FROM {plan.source} WHERE {plan.where} LIMIT :count_limit"
+        )
+        return (
+            f"SELECT m.id, m.name, m.kind, m.id_value, m.cls, m.len, count(*) OVER () AS total"
+            f" FROM ({candidates}) AS m ORDER BY m.cls, m.len, m.ns{self.collate}, m.id LIMIT :want"
         )
 
     def _filters(self, req: _Query) -> str:
