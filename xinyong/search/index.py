@@ -88,6 +88,10 @@ WALK_FROM = 10_000
 # 1-2 character query, whose matches are gathered from many index terms (SQLite, 1,000,000 names).
 COLLECT_COST = 20
 COLLECT_COST_SHORT = 60
+# SQLite (rank-key index, migration 0010a): names starting with a common query collected and sorted
+# up to this many (more are walked); the names of the page's last length likewise.
+PREFIX_COLLECT = 2000
+GROUP_COLLECT = 400
 SAMPLE_ROWS = 2000  # names read to estimate how common a fragment is (see _RankedSearch._choose)
 SAMPLE_WINDOWS = 8  # SQLite: the sample is read as this many runs of consecutive rows
 SAMPLE_PAGES = 16  # PostgreSQL: the sample reads at least this many pages (of about 50 names each)
@@ -269,8 +273,9 @@ class _RankedSearch:
                 f" {self._source(self.prefix_index)} WHERE {in_range} LIMIT :count_limit) AS m"
             )
             bound = {k: v for k, v in params.items() if k != "kinds"}
+            bound["count_limit"] = self.prefix_collect() + 1
             want = {**params, "want": wanted - len(rows)}
-            if int(self._rows(conn, few, bound)[0][0]) <= WALK_FROM:
+            if int(self._rows(conn, few, bound)[0][0]) <= self.prefix_collect():
                 source = self._source(self.prefix_index)
                 rows += self._rows(
                     conn, select_.format(cls=1) + f" FROM {source} WHERE {in_range}{kinds}{order}", want
@@ -319,6 +324,10 @@ class _RankedSearch:
 
     def _source(self, index: str) -> str:
         return "subjects AS d"
+
+    def prefix_collect(self) -> int:
+        """Names starting with the query up to which they are collected and sorted, not walked."""
+        return WALK_FROM
 
     def explain(self, conn: Connection, query: str, *, kinds: Collection[str] | None = None) -> list[str]:
         """The database's plan for the ranked query of a search (for operators and tests)."""
@@ -429,6 +438,85 @@ class SqliteSearch(_RankedSearch):
     def _source(self, index: str) -> str:
         return f"subjects AS d INDEXED BY {index}"  # no ANALYZE on SQLite: name the index walked
 
+    def prefix_collect(self) -> int:
+        return min(WALK_FROM, PREFIX_COLLECT)
+
+    # --- the rank-key index (migration 0010a) ---------------------------------------------------
+    # ``subject_search_rank`` hands out a query's matches in rank-key order: organisations, then
+    # individuals; within each, shorter names first (ties in subjects' rowid order). A query of two
+    # characters or more is read from it: one statement collects, counts and ranks the first
+    # MAX_TOTAL + 1 candidates (all of them for any but a common fragment); a common fragment's page
+    # is then read class by class (:meth:`_walk`), each class's matches in rank-key order up to the
+    # page's last name length, that length's matches then sorted by name (or, when there are more
+    # than GROUP_COLLECT of them, read in name order from the rank index of 0009).
+
+    rank_source = "subject_search_rank AS r CROSS JOIN subjects AS d ON d.rowid = (r.rowid & 4294967295)"
+
+    def _choose(self, conn: Connection, req: _Query) -> _Plan:
+        if len(req.q) < 2:
+            return super()._choose(conn, req)
+        params = req.params()
+        params["pairs"] = _pairs_match(req.q)
+        where = f"subject_search_rank MATCH :pairs{_key_range(req.kinds)} AND {self._filters(req)}"
+        return _Plan(self.rank_source, where, params, collect=min(WALK_FROM, MAX_TOTAL))
+
+    def _walk_kinds(
+        self, conn: Connection, req: _Query, cls: int, where: str, params: dict[str, Any]
+    ) -> Sequence[Any]:
+        if len(req.q) < 2:
+            return super()._walk_kinds(conn, req, cls, where, params)
+        chosen = KINDS if req.kinds is None else set(req.kinds)
+        rows: list[Any] = []
+        for person in (False, True):
+            group = chosen & {PERSON} if person else chosen - {PERSON}
+            if group:
+                rows += self._walk_group(conn, req, cls, where, params, person)
+        rows.sort(key=lambda r: (r.len, r.ns, r.id))
+        return rows[: params["want"]]
+
+    def _walk_group(
+        self, conn: Connection, req: _Query, cls: int, where: str, params: dict[str, Any], person: bool
+    ) -> list[Any]:
+        """The first ``:want`` rows in rank order of ``where`` among individuals or organisations."""
+        want = int(params["want"])
+        base = int(person) << 52
+        params = {**params, "pairs": _pairs_match(req.q), "lo": base, "hi": base + (1 << 52)}
+        kinds = "" if req.kinds is None else f" AND {self.in_kinds}"
+        select_ = (
+            f"SELECT d.id, d.name, d.kind, d.id_value, {int(cls)} AS cls, length(d.name_search) AS len,"
+            " d.name_search AS ns"
+        )
+        match = f"subject_search_rank MATCH :pairs AND r.rowid >= :lo AND r.rowid < :hi AND {where}{kinds}"
+        first = list(
+            self._rows(
+                conn, f"{select_} FROM {self.rank_source} WHERE {match} ORDER BY r.rowid LIMIT :want", params
+            )
+        )
+        if len(first) < want:
+            return first
+        last = first[-1].len  # the page ends among the names of this length: all of them, by name
+        rows = [r for r in first if r.len < last]
+        key = base + (last << 32)
+        within = {**params, "lo": key, "hi": key + (1 << 32), "count_limit": GROUP_COLLECT + 1}
+        group = list(
+            self._rows(conn, f"{select_} FROM {self.rank_source} WHERE {match} LIMIT :count_limit", within)
+        )
+        if len(group) <= GROUP_COLLECT:
+            group.sort(key=lambda r: (r.ns, r.id))
+            return rows + group[: want - len(rows)]
+        index, own = (
+            (self.people_index, f"d.kind = '{PERSON}'")
+            if person
+            else (self.rank_index, f"d.kind <> '{PERSON}'")
+        )
+        walked = self._rows(
+            conn,
+            f"{select_} FROM {self._source(index)} WHERE {own} AND length(d.name_search) = :len"
+            f" AND {where}{kinds} ORDER BY d.name_search, d.id LIMIT :rest",
+            {**params, "len": last, "rest": want - len(rows)},
+        )
+        return rows + list(walked)
+
     def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
         clause = text(sql)
         if "kinds" in params:
@@ -440,6 +528,9 @@ class SqliteSearch(_RankedSearch):
         done = conn.exec_driver_sql(
             "INSERT INTO subject_search (rowid, body) SELECT rowid, name_search || char(3, 3) FROM subjects"
         )
+        conn.exec_driver_sql("INSERT INTO subject_search_rank (subject_search_rank) VALUES ('delete-all')")
+        fill = f"SELECT {RANK_KEY_SQL}, {RANK_TEXT_SQL} FROM subjects AS s"
+        conn.exec_driver_sql(f"INSERT INTO subject_search_rank (rowid, body) {fill}")
         return int(done.rowcount)
 
     def _plan(self, conn: Connection, req: _Query) -> _Plan:
@@ -557,6 +648,30 @@ class PostgresSearch(_RankedSearch):
         params["chars"] = sorted(set(req.q))
         where = f"string_to_array(d.name_search, NULL) @> CAST(:chars AS text[]) AND {filters}"
         return _Plan("subjects AS d", where, params)
+
+
+# The rank key and the indexed text of a subjects row ``s`` in ``subject_search_rank``: as
+# migration 0010a writes them (its triggers keep the index; these refill it, see rebuild).
+RANK_KEY_SQL = "(((s.kind = 'individual') << 52) | (length(s.name_search) << 32) | s.rowid)"
+RANK_TEXT_SQL = (
+    "coalesce((SELECT group_concat(substr(s.name_search, key + 1, 2) || char(4), '')"
+    " FROM json_each('[' || rtrim(replace(hex(zeroblob(length(s.name_search))), '00', '0,'), ',')"
+    " || ']')), '')"
+)
+
+
+def _pairs_match(q: str) -> str:
+    """The rank-key index's query for ``q`` (2+ characters): the AND of its character pairs, each as
+    the trigram pair + char(4) the index holds (see migration 0010a)."""
+    pairs = dict.fromkeys(q[i : i + 2] + "\x04" for i in range(len(q) - 1))
+    return " AND ".join(_fts_string(p) for p in pairs)
+
+
+def _key_range(kinds: tuple[str, ...] | None) -> str:
+    """The rank keys of ``kinds`` (organisations below 1 << 52, individuals above), as SQL."""
+    if kinds is None or (PERSON in kinds and len(kinds) > 1):
+        return ""
+    return f" AND r.rowid >= {1 << 52}" if PERSON in kinds else f" AND r.rowid < {1 << 52}"
 
 
 def common_from(size: int) -> float:
