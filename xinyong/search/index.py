@@ -629,6 +629,89 @@ class PostgresSearch(_RankedSearch):
         )
         return [_Sampled(int(r[0]), bool(r[1]), int(r[2]), int(r[3])) for r in rows]
 
+    def prefix_collect(self) -> int:
+        return min(WALK_FROM, PREFIX_COLLECT)
+
+    # --- names by length (migration 0010a) -------------------------------------------------------
+    # ``subject_rank_pairs`` tags each of a name's character pairs with the group and the name's
+    # length: the names of one length holding a query's pairs come from the GIN index alone. A query
+    # of two characters or more that the sample does not find common is collected, counted and
+    # ranked by one statement up to MAX_TOTAL + 1 candidates; a capped one (and a common one) reads
+    # its page class by class, one name length at a time, shortest first, each length's matches
+    # sorted by name (or, above GROUP_COLLECT, read in name order from the rank index of 0009).
+
+    pairs_index = "subject_rank_pairs(d.name_search, d.kind = 'individual')"
+
+    def _choose(self, conn: Connection, req: _Query) -> _Plan:
+        if len(req.q) < 2:
+            return super()._choose(conn, req)
+        _, sampled, matches = self._sample(conn, req.q)
+        if sampled and matches > SCAN_FRACTION * sampled:
+            where = f"{self.position} > 0" + ("" if req.kinds is None else f" AND {self.scan_kinds}")
+            return _Plan(self.scan_source, where, req.params(), scan=True)
+        return replace(self._plan(conn, req), collect=min(WALK_FROM, MAX_TOTAL))
+
+    def _walk_kinds(
+        self, conn: Connection, req: _Query, cls: int, where: str, params: dict[str, Any]
+    ) -> Sequence[Any]:
+        if len(req.q) < 2:
+            return super()._walk_kinds(conn, req, cls, where, params)
+        chosen = KINDS if req.kinds is None else set(req.kinds)
+        rows: list[Any] = []
+        for person in (False, True):
+            if chosen & {PERSON} if person else chosen - {PERSON}:
+                rows += self._walk_lengths(conn, req, cls, where, params, person)
+        rows.sort(key=lambda r: (r.len, r.ns, r.id))
+        return rows[: params["want"]]
+
+    def _walk_lengths(
+        self, conn: Connection, req: _Query, cls: int, where: str, params: dict[str, Any], person: bool
+    ) -> list[Any]:
+        """The first ``:want`` rows in rank order of ``where`` among individuals or organisations,
+        read one name length at a time."""
+        want = int(params["want"])
+        own = f"d.kind = '{PERSON}'" if person else f"d.kind <> '{PERSON}'"
+        longest = self._rows(
+            conn,
+            f"SELECT length(d.name_search) AS len FROM subjects AS d WHERE {own}"
+            " ORDER BY length(d.name_search) DESC LIMIT 1",
+            {},
+        )
+        if not longest:
+            return []
+        kinds = "" if req.kinds is None else f" AND {self.in_kinds}"
+        select_ = (
+            f"SELECT d.id, d.name, d.kind, d.id_value, {int(cls)} AS cls, length(d.name_search) AS len,"
+            " d.name_search AS ns"
+        )
+        pairs = list(dict.fromkeys(req.q[i : i + 2] for i in range(len(req.q) - 1)))
+        tag = "p" if person else "o"
+        rows: list[Any] = []
+        for length in range(len(req.q) + 1, int(longest[0].len) + 1):
+            tags = [f"{tag}{length}:{pair}" for pair in pairs]
+            found = list(
+                self._rows(
+                    conn,
+                    f"{select_} FROM subjects AS d WHERE {self.pairs_index} @> CAST(:tags AS text[])"
+                    f" AND {self.like} AND {where}{kinds} LIMIT :cap",
+                    {**params, "tags": tags, "cap": GROUP_COLLECT + 1},
+                )
+            )
+            if len(found) > GROUP_COLLECT:
+                found = list(
+                    self._rows(
+                        conn,
+                        f"{select_} FROM subjects AS d WHERE {own} AND length(d.name_search) = :len"
+                        f" AND {where}{kinds} ORDER BY d.name_search{self.collate}, d.id LIMIT :rest",
+                        {**params, "len": length, "rest": want - len(rows)},
+                    )
+                )
+            found.sort(key=lambda r: (r.ns, r.id))
+            rows += found[: want - len(rows)]
+            if len(rows) >= want:
+                break
+        return rows
+
     def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
         """Through psycopg, unprepared: psycopg prepares a statement run five times on a connection,
         and PostgreSQL may then switch to a generic plan, blind to the pattern (a full GIN scan for

@@ -24,9 +24,15 @@ rowid moves the subject to its new key.
 
 The subjects' rowids must stay below 2**32 and names shorter than 2**20 characters.
 
-PostgreSQL: nothing (its name search keeps the indexes of 0002 and 0009). Like the other search
-structures it is kept out of ``xinyong.store.tables`` and out of the models/migrations comparison
-(its name starts with ``subject_search``).
+PostgreSQL: ``ix_subjects_name_search_rank_pairs``, a GIN index over
+``subject_rank_pairs(name_search, kind = 'individual')``: the name's character pairs, each tagged
+with the group and the name's length (``o12:腾讯`` for 腾讯科技(深圳)有限公司), so that the names of
+one length holding a query's pairs are read without touching any other; a common fragment's page
+is read one length at a time, shorter names first (``xinyong.search.index``).
+
+Like the other search structures they are kept out of ``xinyong.store.tables`` and out of the
+models/migrations comparison (the FTS5 table's name starts with ``subject_search``; the GIN index
+is listed in ``xinyong.store.migrate.SEARCH_INDEXES``).
 """
 
 from __future__ import annotations
@@ -81,15 +87,31 @@ TRIGGERS = (
 TRIGGER_NAMES = ("subjects_search_rank_ai", "subjects_search_rank_au", "subjects_search_rank_ad")
 
 
+PG_FUNCTION = """CREATE OR REPLACE FUNCTION subject_rank_pairs(name text, person boolean) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(DISTINCT
+        CASE WHEN person THEN 'p' ELSE 'o' END || length(name) || ':' || substr(name, i, 2)), '{}')
+    FROM generate_series(1, length(name) - 1) AS i
+$$"""
+PG_INDEX = (
+    "CREATE INDEX ix_subjects_name_search_rank_pairs ON subjects"
+    " USING gin (subject_rank_pairs(name_search, kind = 'individual')) WITH (gin_pending_list_limit = 256)"
+)
+
+
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PG_FUNCTION)
+        op.execute(PG_INDEX)
         return
     for statement in (TABLE, FILL, *TRIGGERS):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_subjects_name_search_rank_pairs")
+        op.execute("DROP FUNCTION IF EXISTS subject_rank_pairs(text, boolean)")
         return
     for trigger in TRIGGER_NAMES:
         op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
