@@ -481,7 +481,8 @@ class SqliteSearch(_RankedSearch):
         want = int(params["want"])
         base = int(person) << 52
         params = {**params, "pairs": _pairs_match(req.q), "lo": base, "hi": base + (1 << 52)}
-        kinds = "" if req.kinds is None else f" AND {self.in_kinds}"
+        params.pop("kinds", None)
+        kinds = _group_kinds(req, person)
         select_ = (
             f"SELECT d.id, d.name, d.kind, d.id_value, {int(cls)} AS cls, length(d.name_search) AS len,"
             " d.name_search AS ns"
@@ -679,7 +680,8 @@ class PostgresSearch(_RankedSearch):
         )
         if not longest:
             return []
-        kinds = "" if req.kinds is None else f" AND {self.in_kinds}"
+        params = {k: v for k, v in params.items() if k != "kinds"}
+        kinds = _group_kinds(req, person)
         select_ = (
             f"SELECT d.id, d.name, d.kind, d.id_value, {int(cls)} AS cls, length(d.name_search) AS len,"
             " d.name_search AS ns"
@@ -697,12 +699,18 @@ class PostgresSearch(_RankedSearch):
                     {**params, "tags": tags, "cap": GROUP_COLLECT + 1},
                 )
             )
-            if len(found) > GROUP_COLLECT:
+            if len(found) > GROUP_COLLECT:  # read in name order from the rank index alone, then the rows
+                walk = (
+                    "SELECT d.id AS wid, d.name_search AS wns FROM subjects AS d"
+                    f" WHERE {own} AND length(d.name_search) = :len AND {where}{kinds}"
+                    f" ORDER BY d.name_search{self.collate}, d.id LIMIT :rest"
+                )
                 found = list(
                     self._rows(
                         conn,
-                        f"{select_} FROM subjects AS d WHERE {own} AND length(d.name_search) = :len"
-                        f" AND {where}{kinds} ORDER BY d.name_search{self.collate}, d.id LIMIT :rest",
+                        f"SELECT s.id, s.name, s.kind, s.id_value, {int(cls)} AS cls,"
+                        " length(w.wns) AS len, w.wns AS ns"
+                        f" FROM ({walk}) AS w JOIN subjects AS s ON s.id = w.wid",
                         {**params, "len": length, "rest": want - len(rows)},
                     )
                 )
@@ -741,6 +749,14 @@ RANK_TEXT_SQL = (
     " FROM json_each('[' || rtrim(replace(hex(zeroblob(length(s.name_search))), '00', '0,'), ',')"
     " || ']')), '')"
 )
+
+
+def _group_kinds(req: _Query, person: bool) -> str:
+    """The kind filter a walk of one group (individuals, organisations) still needs: none when every
+    kind of the group is searched (the group's own condition, or its rank keys, say it)."""
+    if person or req.kinds is None or set(req.kinds) >= KINDS - {PERSON}:
+        return ""
+    return " AND d.kind IN (" + ", ".join(f"'{k}'" for k in sorted(set(req.kinds) - {PERSON})) + ")"
 
 
 def _pairs_match(q: str) -> str:
