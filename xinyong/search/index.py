@@ -12,12 +12,14 @@ index can only make a search faster, never change its answer), and both rank the
 Pages hold at most :data:`MAX_LIMIT` hits and the ranking reaches at most :data:`MAX_TOTAL`:
 ``total`` is capped there (``capped`` says the query matched more: refine it).
 
-How candidates are found (migration 0002 creates the structures):
+How candidates are found (migration 0002 creates the structures; since 0010a SQLite answers
+queries of two characters or more from ``subject_search_rank`` instead, see below):
 
 SQLite: FTS5 trigram (``subject_search``: contentless, ``detail=none``, keyed by the subjects'
 rowid; each name is indexed as ``name_search || char(3, 3)``)
     * 3+ characters: ``MATCH`` on the AND of the query's trigrams (not a phrase: ``detail=none``
-      keeps no positions; the LIKE recheck restores order and adjacency).
+      keeps no positions; the LIKE recheck restores order and adjacency). Since 0010a the same
+      AND over ``subject_search_rank``'s character pairs.
     * 1–2 characters: a trigram index cannot match them, but every occurrence of a 1–2 character
       string starts an indexed trigram (the two end markers see to that for a name's last
       characters), so the names are those of the terms in ``[q, q⁺)`` of the sorted term list, read
@@ -30,29 +32,40 @@ PostgreSQL
       whole index); the LIKE recheck keeps the two characters adjacent and in order.
     * Statements go unprepared, so that each is planned for its own pattern.
 
-Common fragments (both databases): a sample of about :data:`SAMPLE_ROWS` names (SQLite: windows of
-consecutive rowids; PostgreSQL: ``TABLESAMPLE SYSTEM``) estimates how many names hold the query.
-When that is above :data:`SCAN_FRACTION` of them, or above :data:`WALK_FROM` names, the names are
-scanned instead (``instr``/``strpos``, which no index serves; the count stops at its limit), and
-when more than :data:`WALK_FROM` match, the page is read class by class in rank order from the
-indexes of migration 0009 (``ix_subjects_name_search_rank``: length, name, id;
-``ix_subjects_name_search_prefix``), stopping once the page is full: 有限, 公司 or 深圳 cost about
-as much as a rare fragment, instead of a scan and a sort of every name that holds them. A walk
-steps over every name shorter than the page's matches (never those no longer than the query): for a
-common fragment found mostly in long names (合伙企业, 管理咨询) that is most of the table, so the
-sample's name lengths estimate the walk's steps (:func:`walk_steps`), and when collecting the
-matches from the index and sorting them is cheaper (a match costs about :data:`COLLECT_COST` steps,
-:data:`COLLECT_COST_SHORT` for 1-2 characters), they are collected (up to four times as many as the
-sample expects; more are walked). Rare fragments (腾讯, a surname, a trade name) are answered
-from the trigram index in a millisecond or two; fragments between the two are collected from the
-index and sorted (at most WALK_FROM of them). Index statistics are not used for the estimate: FTS5
-counts a term's documents by reading them, which for 有限 is every subject.
+Queries of two characters or more (migration 0010a): each database also has an index that hands
+out a query's matches by name length, so that a page needs only the shortest matches:
 
-Writes: on SQLite every insert, rename or delete of a subject also updates the FTS5 table (a
-trigger; about 25 µs a subject with SQLite 3.40, whose FTS5 flushes at every statement savepoint);
-on PostgreSQL the two GIN indexes take new entries in a small pending list
-(``gin_pending_list_limit = 256`` kB) merged in bulk. Both also maintain the two b-tree indexes of
-migration 0009.
+SQLite
+    ``subject_search_rank``: FTS5 over each name's character pairs, its rowid the subject's *rank
+    key* (group: organisations then individuals; the name's length; the subject's rowid). FTS5
+    returns matches in rowid order and stops at the LIMIT. No sample is taken: one statement
+    collects, counts and ranks the first MAX_TOTAL + 1 candidates (a rare fragment's page, in a
+    millisecond or two); a capped query's page is then read class by class (exact names and names
+    starting with the query from the prefix index, up to :data:`PREFIX_COLLECT` of those; the rest
+    in rank-key order), each class up to the page's last name length, whose matches are then sorted
+    by name (or, above :data:`GROUP_COLLECT`, read in name order from the rank index of 0009).
+PostgreSQL
+    ``ix_subjects_name_search_rank_pairs``: GIN over the character pairs tagged with the group and
+    the name's length (``o12:腾讯``), so that the matches of one length are read without any other.
+    A sample of about :data:`SAMPLE_ROWS` names (``TABLESAMPLE SYSTEM``) says whether the fragment
+    is common (above :data:`SCAN_FRACTION` of the names: 有限, 公司, 深圳, whose GIN entries are most
+    of the index): such a query is counted by scanning the names (``strpos``, stopping at the cap);
+    any other is collected, counted and ranked by one statement up to MAX_TOTAL + 1 candidates from
+    the trigram or character index. A capped or common query's page is read as on SQLite, one name
+    length at a time from the tagged pairs.
+
+One-character queries keep the earlier plan: a sample estimates how many names hold the query; a
+common one is scanned and its page read in rank order from the rank indexes of 0009 (stepping over
+shorter names; :func:`walk_steps` and :data:`COLLECT_COST_SHORT` decide whether collecting the
+matches and sorting them is cheaper), a rare one is collected from the FTS5 term list (SQLite) or
+the characters' GIN index (PostgreSQL). Index statistics are not used for the estimate: FTS5
+counts a term's documents by reading them, which for 有 is most subjects.
+
+Writes: on SQLite every insert, rename, change of kind or delete of a subject also updates the
+two FTS5 tables (triggers; about 25 µs a subject each with SQLite 3.40, whose FTS5 flushes at
+every statement savepoint); on PostgreSQL the three GIN indexes take new entries in a small pending
+list (``gin_pending_list_limit = 256`` kB) merged in bulk. Both also maintain the two b-tree
+indexes of migration 0009.
 
 Identifiers: :func:`by_identifier` finds subjects by USCC, organisation code or registration number
 through ``subject_identifiers``; resident ID numbers and other personal documents only when the
