@@ -190,6 +190,9 @@ class _Plan:
     params: dict[str, Any]
     scan: bool = False  #: the names are scanned: the query is common (see _RankedSearch._choose)
     collect: int | None = None  #: matches collected and sorted at most (None: WALK_FROM)
+    #: FROM and WHERE of an exact count read from an index alone (no table row, no recheck): run
+    #: first, so that a capped query is not collected before it is walked
+    counted: tuple[str, str] | None = None
 
     @property
     def walk_above(self) -> int:
@@ -222,11 +225,11 @@ class _RankedSearch:
         plan = self._choose(conn, req)
         params = {**plan.params, "count_limit": max(plan.walk_above, MAX_TOTAL) + 1}
         rows: Sequence[Any] = []
-        if plan.scan:
-            first = f"SELECT 1 FROM {plan.source} WHERE {plan.where} LIMIT :count_limit"
-            count = f"SELECT count(*) FROM ({first}) AS m"
-            total = int(self._rows(conn, count, params)[0][0])
-        else:
+        if plan.scan or plan.counted is not None:
+            source, where = plan.counted or (plan.source, plan.where)
+            first = f"SELECT 1 FROM {source} WHERE {where} LIMIT :count_limit"
+            total = int(self._rows(conn, f"SELECT count(*) FROM ({first}) AS m", params)[0][0])
+        if not plan.scan and (plan.counted is None or 0 < total <= plan.walk_above):
             # one pass: the candidates are read once, counted and ranked by the same statement
             params["want"] = req.offset + req.limit
             rows = self._rows(conn, self._collect_sql(plan), params)
@@ -470,8 +473,12 @@ class SqliteSearch(_RankedSearch):
             return super()._choose(conn, req)
         params = req.params()
         params["pairs"] = _pairs_match(req.q)
-        where = f"subject_search_rank MATCH :pairs{_key_range(req.kinds)} AND {self._filters(req)}"
-        return _Plan(self.rank_source, where, params, collect=min(WALK_FROM, MAX_TOTAL))
+        match = f"subject_search_rank MATCH :pairs{_key_range(req.kinds)}"
+        # two characters are one pair: its term is exact, and the rank keys tell the groups apart
+        exact = len(req.q) == 2 and _key_range_exact(req.kinds)
+        counted = ("subject_search_rank AS r", match) if exact else None
+        where = f"{match} AND {self._filters(req)}"
+        return _Plan(self.rank_source, where, params, collect=min(WALK_FROM, MAX_TOTAL), counted=counted)
 
     def _walk_kinds(
         self, conn: Connection, req: _Query, cls: int, where: str, params: dict[str, Any]
@@ -533,7 +540,7 @@ class SqliteSearch(_RankedSearch):
 
     def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
         clause = text(sql)
-        if "kinds" in params:
+        if "kinds" in params and ":kinds" in sql:
             clause = clause.bindparams(bindparam("kinds", expanding=True))
         return conn.execute(clause, params).all()
 
@@ -784,6 +791,11 @@ def _key_range(kinds: tuple[str, ...] | None) -> str:
     if kinds is None or (PERSON in kinds and len(kinds) > 1):
         return ""
     return f" AND r.rowid >= {1 << 52}" if PERSON in kinds else f" AND r.rowid < {1 << 52}"
+
+
+def _key_range_exact(kinds: tuple[str, ...] | None) -> bool:
+    """Whether the rank keys alone select ``kinds``: all kinds, all organisations or individuals."""
+    return kinds is None or set(kinds) in ({PERSON}, KINDS - {PERSON})
 
 
 def common_from(size: int) -> float:
