@@ -643,8 +643,16 @@ def record_chunks(
 
 
 def _migration_0002() -> Any:
-    path = PACKAGE_DIR / "migrations" / "versions" / "0002_name_search.py"
-    spec = importlib.util.spec_from_file_location("_xinyong_migration_0002", path)
+    return _migration("0002_name_search.py")
+
+
+def _migration_0010() -> Any:
+    return _migration("0010_name_length_index.py")
+
+
+def _migration(filename: str) -> Any:
+    path = PACKAGE_DIR / "migrations" / "versions" / filename
+    spec = importlib.util.spec_from_file_location(f"_xinyong_migration_{filename[:4]}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -696,7 +704,8 @@ class Sink:
 class SqliteSink(Sink):
     """A migrated SQLite file, loaded with executemany in big transactions (journal off,
     synchronous off). Its secondary indexes and the FTS triggers are dropped during the load and
-    created again afterwards, the FTS index filled in one statement as migration 0002 fills it.
+    created again afterwards, the FTS indexes filled in one statement each as migrations 0002 and
+    0010a fill them.
     No ANALYZE unless asked: the platform never runs it, so a real store has no sqlite_stat1."""
 
     label = "sqlite"
@@ -707,6 +716,7 @@ class SqliteSink(Sink):
         self.con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.run_analyze = analyze
         self.m2 = _migration_0002()
+        self.m10 = _migration_0010()
         self.ddl: list[str] = []
         self.pending = 0
 
@@ -725,7 +735,12 @@ class SqliteSink(Sink):
         con.execute("BEGIN")
         for name, _ in indexes:
             con.execute(f'DROP INDEX "{name}"')
-        for trigger in ("subjects_search_ai", "subjects_search_au", "subjects_search_ad"):
+        for trigger in (
+            "subjects_search_ai",
+            "subjects_search_au",
+            "subjects_search_ad",
+            *self.m10.TRIGGER_NAMES,
+        ):
             con.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         con.execute("COMMIT")
 
@@ -753,7 +768,8 @@ class SqliteSink(Sink):
         for ddl in self.ddl:
             con.execute(ddl)
         con.execute(self.m2.SQLITE_FILL)
-        for trigger in self.m2.SUBJECT_TRIGGERS:
+        con.execute(self.m10.FILL)
+        for trigger in (*self.m2.SUBJECT_TRIGGERS, *self.m10.TRIGGERS):
             con.execute(trigger)
         con.execute("COMMIT")
 

@@ -4,6 +4,7 @@
     .venv/bin/python bench/check.py --quick           # 50,000 subjects, 200,000 records, 1 s runs
     .venv/bin/python bench/check.py --subjects 200000 --records 2000000 --no-postgres --duration 5
     .venv/bin/python bench/check.py --launcher both   # also served by plain `uvicorn --workers 2`
+    .venv/bin/python bench/check.py --keep-store /work/benchdata/full   # build once, reuse next time
 
 Store: N synthetic subjects and M synthetic 双公示 records (see ``bench/_check_store.py``: valid
 USCCs and resident ID numbers, unique organisation names drawn with ``xinyong.synth.names``,
@@ -614,6 +615,14 @@ def main() -> None:
         action="store_true",
         help="run ANALYZE on the SQLite store (the platform never does: off by default)",
     )
+    parser.add_argument(
+        "--keep-store",
+        type=Path,
+        metavar="DIR",
+        help="keep the built store in DIR (SQLite file, PostgreSQL database named in DIR/store.json) and"
+        " reuse it when DIR already holds one of the same size and seed (migrated to the current head"
+        " first): for iterating on the check without the build",
+    )
     args = parser.parse_args()
     n = args.subjects or (QUICK_SUBJECTS if args.quick else FULL_SUBJECTS)
     m = args.records if args.records is not None else (QUICK_RECORDS if args.quick else FULL_RECORDS)
@@ -647,6 +656,21 @@ def main() -> None:
     say(f"RESULT subjects={n} records={m} " + " ".join(fields))
 
 
+def kept_store(args: argparse.Namespace, n: int, m: int) -> dict[str, Any] | None:
+    """The description of a store kept in ``--keep-store`` DIR, if it matches this run."""
+    if args.keep_store is None:
+        return None
+    path = args.keep_store / "store.json"
+    if not path.exists():
+        return None
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    wanted = {"subjects": n, "records": m, "seed": args.seed}
+    if any(kept.get(k) != v for k, v in wanted.items()) or not (args.keep_store / "check.db").exists():
+        say(f"--keep-store: {path} describes another store ({kept}); building a new one")
+        return None
+    return dict(kept)
+
+
 def run(args: argparse.Namespace, n: int, m: int, duration: int, work: Path) -> dict[str, list[DbResult]]:
     gc.disable()  # millions of long-lived objects: the cyclic collector would rescan them all the time
     t0 = time.perf_counter()
@@ -655,7 +679,14 @@ def run(args: argparse.Namespace, n: int, m: int, duration: int, work: Path) -> 
     lists = request_lists(subjects, min(PATHS_PER_LIST, max(1000, n // 10)), args.seed)
     say(f"generated {n:,} subjects and the request lists in {time.perf_counter() - t0:.1f} s")
 
-    sqlite_url = f"sqlite:///{work / 'check.db'}"
+    kept = kept_store(args, n, m)
+    home = work if args.keep_store is None else args.keep_store
+    home.mkdir(parents=True, exist_ok=True)
+    if kept is not None:
+        return reuse(args, kept, home, work, lists, duration)
+    sqlite_url = f"sqlite:///{home / 'check.db'}"
+    (home / "store.json").unlink(missing_ok=True)  # described again once the build is complete
+    (home / "check.db").unlink(missing_ok=True)
     urls: dict[str, str] = {"sqlite": sqlite_url}
     pg_name: str | None = None
     if args.no_postgres:
@@ -676,7 +707,7 @@ def run(args: argparse.Namespace, n: int, m: int, duration: int, work: Path) -> 
 
         catalog = load_catalog()
         assert set(versions.values()) == {catalog.version}
-        sinks: list[store.Sink] = [store.SqliteSink(str(work / "check.db"), args.analyze_sqlite)]
+        sinks: list[store.Sink] = [store.SqliteSink(str(home / "check.db"), args.analyze_sqlite)]
         engines = []
         if "postgresql" in urls:
             engine = make_engine(urls["postgresql"])
@@ -705,12 +736,47 @@ def run(args: argparse.Namespace, n: int, m: int, duration: int, work: Path) -> 
         del subjects, counts
         gc.enable()
         gc.collect()
+        if args.keep_store is not None:
+            description = {"subjects": n, "records": m, "seed": args.seed, "pg_database": pg_name}
+            (home / "store.json").write_text(json.dumps(description), encoding="utf-8")
+            say(f"kept the store in {home} (reuse it with the same --keep-store, size and seed)")
         for label, url in urls.items():
             for launcher in launchers:
                 results[label].append(drive(label, url, work, lists, duration, launcher))
     finally:
-        if pg_name is not None:
+        if pg_name is not None and args.keep_store is None:
             pg_database(args.pg_url, pg_name, create=False)
+    return results
+
+
+def reuse(
+    args: argparse.Namespace,
+    kept: dict[str, Any],
+    home: Path,
+    work: Path,
+    lists: dict[str, list[str]],
+    duration: int,
+) -> dict[str, list[DbResult]]:
+    """Drive a store kept by an earlier run (migrated to the current head first)."""
+    urls = {"sqlite": f"sqlite:///{home / 'check.db'}"}
+    pg_name = kept.get("pg_database")
+    if args.no_postgres or not pg_name:
+        say("postgresql: skipped (--no-postgres, or the kept store has none)")
+    elif (why := pg_reachable(args.pg_url)) is not None:
+        say(f"postgresql: skipped ({why})")
+    else:
+        urls["postgresql"] = pg_url_for(args.pg_url, pg_name)
+    t0 = time.perf_counter()
+    for url in urls.values():
+        open_store(url)
+    say(f"reusing the store kept in {home}; migrated in {time.perf_counter() - t0:.1f} s")
+    gc.enable()
+    gc.collect()
+    launchers = ("serve", "uvicorn") if args.launcher == "both" else (args.launcher,)
+    results: dict[str, list[DbResult]] = {"sqlite": [], "postgresql": []}
+    for label, url in urls.items():
+        for launcher in launchers:
+            results[label].append(drive(label, url, work, lists, duration, launcher))
     return results
 
 

@@ -407,6 +407,9 @@ def test_plans_use_the_indexes(
     plan = "\n".join(search_index_for(conn.dialect.name).explain(conn, query, kinds=kinds))
     if conn.dialect.name == "sqlite":
         uses_index = "VIRTUAL TABLE" in plan
+        if len(query) >= 2:  # from the rank-key index of 0011 (alias r) whatever the sample says
+            assert "SCAN r VIRTUAL TABLE" in plan, plan
+            return
     else:
         index_name = "ix_subjects_name_search_trgm" if len(query) >= 3 else "ix_subjects_name_search_chars"
         uses_index = index_name in plan
@@ -418,6 +421,7 @@ def test_rebuild_restores_a_lost_index(conn: Connection, monkeypatch: pytest.Mon
     add(conn, [TENCENT_NAME, "华为技术有限公司"])
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("INSERT INTO subject_search (subject_search) VALUES ('delete-all')")
+        conn.exec_driver_sql("INSERT INTO subject_search_rank (subject_search_rank) VALUES ('delete-all')")
         assert search(conn, "腾讯科技").total == 0 and search(conn, "腾讯").total == 0
         assert rebuild(conn) >= 2
     else:
@@ -611,7 +615,10 @@ def test_common_fragments_are_scanned_and_read_in_rank_order(
     size, sampled, matches = engine._sample(conn, "有限")  # type: ignore[attr-defined]
     assert size > index.SAMPLE_ROWS and sampled > 0 and matches > sampled // 2
     plan = "\n".join(engine.explain(conn, "有限"))
-    assert "VIRTUAL TABLE" not in plan and "ix_subjects_name_search_chars" not in plan, plan
+    if conn.dialect.name == "sqlite":  # read in rank order from the rank-key index (migration 0011)
+        assert "SCAN r VIRTUAL TABLE" in plan, plan
+    else:
+        assert "ix_subjects_name_search_chars" not in plan, plan
     expected = oracle(conn, "有限")
     assert len(expected) > 20
     for page in (1, 2, 3):
@@ -663,16 +670,66 @@ def test_common_fragments_of_long_names_are_collected_not_walked(
         monkeypatch.setattr(index, "SAMPLE_PAGES", 10**9)  # every page (most are earlier tests' dead rows)
     _, sampled, matches = engine._sample(conn, "联营合作")
     assert sampled >= 180 and matches == 20
+    # Since migration 0011 both databases read a capped 2+ character query by name length, shortest
+    # first, whatever the names' lengths: no cost model (COLLECT_COST) decides for them any more.
+    # Since migration 0011 both databases read a capped 2+ character query by name length, shortest
+    # first, whatever the names' lengths: no cost model (COLLECT_COST) decides for them any more.
     plan = engine._choose(conn, index._request("联营合作", None, 20, 0))
-    assert not plan.scan and plan.collect >= index.WALK_FROM
-    assert engine._choose(conn, index._request("有限", None, 20, 0)).scan  # most names: walked
+    assert not plan.scan and plan.collect == min(index.WALK_FROM, MAX_TOTAL)
+    # most names: SQLite reads it by rank key too; PostgreSQL counts by a scan, then walks
+    common = engine._choose(conn, index._request("有限", None, 20, 0))
+    assert common.scan == (conn.dialect.name == "postgresql")
     expected = oracle(conn, "联营合作")
     assert len(expected) == 20
-    for cost in (index.COLLECT_COST, 10**9):  # collected; walked
+    for cost in (index.COLLECT_COST, 10**9):
         monkeypatch.setattr(index, "COLLECT_COST", cost)
-        assert engine._choose(conn, index._request("联营合作", None, 20, 0)).scan == (cost == 10**9)
+        assert not engine._choose(conn, index._request("联营合作", None, 20, 0)).scan
         for offset in (0, 7):
             found = search(conn, "联营合作", limit=7, offset=offset)
             assert ids_of(found) == expected[offset : offset + 7] and found.total == 20
         kinds = {"enterprise"}
         assert ids_of(search(conn, "联营合作", kinds=kinds)) == oracle(conn, "联营合作", kinds)[:20]
+
+
+@pytest.mark.parametrize("group_collect", [0, 2, 10**6])
+@pytest.mark.parametrize("prefix_collect", [0, 10**6])
+def test_rank_key_walks_agree_with_the_oracle(
+    conn: Connection, monkeypatch: pytest.MonkeyPatch, group_collect: int, prefix_collect: int
+) -> None:
+    """SQLite's rank-key index (0011) reads a common fragment's classes in name-length order; the
+    names of the page's last length are sorted when few (GROUP_COLLECT) or read in name order from
+    the rank index; names starting with the query are collected when few (PREFIX_COLLECT) or walked.
+    Every way, with individuals and organisations of equal lengths, pages equal the oracle's."""
+    monkeypatch.setattr(index, "WALK_FROM", 0)  # every query with a match is walked
+    monkeypatch.setattr(index, "GROUP_COLLECT", group_collect)
+    monkeypatch.setattr(index, "PREFIX_COLLECT", prefix_collect)
+    add(conn, [*synthetic_names(120), *[f"联合{c}{i:02d}社" for i in range(12) for c in "甲乙"]])
+    add(conn, ["联合", "联合乙", "联合甲", "张联合", "李联合"], kind="individual", prefix="P")
+    add(conn, ["联合会", "甲联合会"], kind="social_organisation", prefix="O")
+    for kinds in (None, {"enterprise"}, {"individual"}, {"enterprise", "social_organisation"}):
+        expected = oracle(conn, "联合", kinds)
+        assert len(expected) >= 5
+        for limit, offset in ((20, 0), (7, 0), (7, 7), (5, 20), (3, len(expected) - 2)):
+            found = search(conn, "联合", kinds=kinds, limit=limit, offset=offset)
+            assert ids_of(found) == expected[offset : offset + limit], (kinds, limit, offset)
+            assert found.total == len(expected)
+        expected = oracle(conn, "合社", kinds)
+        assert ids_of(search(conn, "合社", kinds=kinds, limit=9)) == expected[:9]
+
+
+def test_rank_key_index_follows_renames_and_kinds(conn: Connection) -> None:
+    """The rank key holds the kind and the name's length: the triggers move a subject when either
+    changes (SQLite), and the search finds it where it now belongs."""
+    (sid,) = add(conn, ["短名称联合"], kind="individual", prefix="P")
+    assert ids_of(search(conn, "联合", kinds={"individual"})) == [sid]
+    conn.execute(subjects.update().where(subjects.c.id == sid).values(kind="enterprise"))
+    assert ids_of(search(conn, "联合", kinds={"individual"})) == []
+    assert ids_of(search(conn, "联合", kinds={"enterprise"})) == [sid]
+    longer = "一个长得多的名称联合有限公司"
+    conn.execute(
+        subjects.update().where(subjects.c.id == sid).values(name=longer, name_search=normalise_name(longer))
+    )
+    assert ids_of(search(conn, "联合有限", kinds={"enterprise"})) == [sid]
+    assert ids_of(search(conn, "短名称", kinds={"enterprise"})) == []
+    conn.execute(subjects.delete().where(subjects.c.id == sid))
+    assert search(conn, "联合有限").total == 0

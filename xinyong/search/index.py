@@ -12,12 +12,14 @@ index can only make a search faster, never change its answer), and both rank the
 Pages hold at most :data:`MAX_LIMIT` hits and the ranking reaches at most :data:`MAX_TOTAL`:
 ``total`` is capped there (``capped`` says the query matched more: refine it).
 
-How candidates are found (migration 0002 creates the structures):
+How candidates are found (migration 0002 creates the structures; since 0011 SQLite answers
+queries of two characters or more from ``subject_search_rank`` instead, see below):
 
 SQLite: FTS5 trigram (``subject_search``: contentless, ``detail=none``, keyed by the subjects'
 rowid; each name is indexed as ``name_search || char(3, 3)``)
     * 3+ characters: ``MATCH`` on the AND of the query's trigrams (not a phrase: ``detail=none``
-      keeps no positions; the LIKE recheck restores order and adjacency).
+      keeps no positions; the LIKE recheck restores order and adjacency). Since 0011 the same
+      AND over ``subject_search_rank``'s character pairs.
     * 1–2 characters: a trigram index cannot match them, but every occurrence of a 1–2 character
       string starts an indexed trigram (the two end markers see to that for a name's last
       characters), so the names are those of the terms in ``[q, q⁺)`` of the sorted term list, read
@@ -30,29 +32,40 @@ PostgreSQL
       whole index); the LIKE recheck keeps the two characters adjacent and in order.
     * Statements go unprepared, so that each is planned for its own pattern.
 
-Common fragments (both databases): a sample of about :data:`SAMPLE_ROWS` names (SQLite: windows of
-consecutive rowids; PostgreSQL: ``TABLESAMPLE SYSTEM``) estimates how many names hold the query.
-When that is above :data:`SCAN_FRACTION` of them, or above :data:`WALK_FROM` names, the names are
-scanned instead (``instr``/``strpos``, which no index serves; the count stops at its limit), and
-when more than :data:`WALK_FROM` match, the page is read class by class in rank order from the
-indexes of migration 0009 (``ix_subjects_name_search_rank``: length, name, id;
-``ix_subjects_name_search_prefix``), stopping once the page is full: 有限, 公司 or 深圳 cost about
-as much as a rare fragment, instead of a scan and a sort of every name that holds them. A walk
-steps over every name shorter than the page's matches (never those no longer than the query): for a
-common fragment found mostly in long names (合伙企业, 管理咨询) that is most of the table, so the
-sample's name lengths estimate the walk's steps (:func:`walk_steps`), and when collecting the
-matches from the index and sorting them is cheaper (a match costs about :data:`COLLECT_COST` steps,
-:data:`COLLECT_COST_SHORT` for 1-2 characters), they are collected (up to four times as many as the
-sample expects; more are walked). Rare fragments (腾讯, a surname, a trade name) are answered
-from the trigram index in a millisecond or two; fragments between the two are collected from the
-index and sorted (at most WALK_FROM of them). Index statistics are not used for the estimate: FTS5
-counts a term's documents by reading them, which for 有限 is every subject.
+Queries of two characters or more (migration 0011): each database also has an index that hands
+out a query's matches by name length, so that a page needs only the shortest matches:
 
-Writes: on SQLite every insert, rename or delete of a subject also updates the FTS5 table (a
-trigger; about 25 µs a subject with SQLite 3.40, whose FTS5 flushes at every statement savepoint);
-on PostgreSQL the two GIN indexes take new entries in a small pending list
-(``gin_pending_list_limit = 256`` kB) merged in bulk. Both also maintain the two b-tree indexes of
-migration 0009.
+SQLite
+    ``subject_search_rank``: FTS5 over each name's character pairs, its rowid the subject's *rank
+    key* (group: organisations then individuals; the name's length; the subject's rowid). FTS5
+    returns matches in rowid order and stops at the LIMIT. No sample is taken: one statement
+    collects, counts and ranks the first MAX_TOTAL + 1 candidates (a rare fragment's page, in a
+    millisecond or two); a capped query's page is then read class by class (exact names and names
+    starting with the query from the prefix index, up to :data:`PREFIX_COLLECT` of those; the rest
+    in rank-key order), each class up to the page's last name length, whose matches are then sorted
+    by name (or, above :data:`GROUP_COLLECT`, read in name order from the rank index of 0009).
+PostgreSQL
+    ``ix_subjects_name_search_rank_pairs``: GIN over the character pairs tagged with the group and
+    the name's length (``o12:腾讯``), so that the matches of one length are read without any other.
+    A sample of about :data:`SAMPLE_ROWS` names (``TABLESAMPLE SYSTEM``) says whether the fragment
+    is common (above :data:`SCAN_FRACTION` of the names: 有限, 公司, 深圳, whose GIN entries are most
+    of the index): such a query is counted by scanning the names (``strpos``, stopping at the cap);
+    any other is collected, counted and ranked by one statement up to MAX_TOTAL + 1 candidates from
+    the trigram or character index. A capped or common query's page is read as on SQLite, one name
+    length at a time from the tagged pairs.
+
+One-character queries keep the earlier plan: a sample estimates how many names hold the query; a
+common one is scanned and its page read in rank order from the rank indexes of 0009 (stepping over
+shorter names; :func:`walk_steps` and :data:`COLLECT_COST_SHORT` decide whether collecting the
+matches and sorting them is cheaper), a rare one is collected from the FTS5 term list (SQLite) or
+the characters' GIN index (PostgreSQL). Index statistics are not used for the estimate: FTS5
+counts a term's documents by reading them, which for 有 is most subjects.
+
+Writes: on SQLite every insert, rename, change of kind or delete of a subject also updates the
+two FTS5 tables (triggers; about 25 µs a subject each with SQLite 3.40, whose FTS5 flushes at
+every statement savepoint); on PostgreSQL the three GIN indexes take new entries in a small pending
+list (``gin_pending_list_limit = 256`` kB) merged in bulk. Both also maintain the two b-tree
+indexes of migration 0009.
 
 Identifiers: :func:`by_identifier` finds subjects by USCC, organisation code or registration number
 through ``subject_identifiers``; resident ID numbers and other personal documents only when the
@@ -88,6 +101,13 @@ WALK_FROM = 10_000
 # 1-2 character query, whose matches are gathered from many index terms (SQLite, 1,000,000 names).
 COLLECT_COST = 20
 COLLECT_COST_SHORT = 60
+# SQLite (rank-key index, migration 0011): names starting with a common query collected and sorted
+# up to this many (more are walked); the names of the page's last length likewise.
+PREFIX_COLLECT = 2000
+GROUP_COLLECT = 400
+# PostgreSQL: a common query's walk first reads this many names of a length in name order (from the
+# rank index alone) and keeps the matches among them; a page not filled by them probes the GIN index
+COMMON_STEPS = 4000
 SAMPLE_ROWS = 2000  # names read to estimate how common a fragment is (see _RankedSearch._choose)
 SAMPLE_WINDOWS = 8  # SQLite: the sample is read as this many runs of consecutive rows
 SAMPLE_PAGES = 16  # PostgreSQL: the sample reads at least this many pages (of about 50 names each)
@@ -144,6 +164,7 @@ class _Query:
     kinds: tuple[str, ...] | None
     limit: int
     offset: int
+    common: bool = False  #: a sample found the query common (its walk may read names of a length first)
 
     def params(self) -> dict[str, Any]:
         out: dict[str, Any] = {"q": self.q, "n": len(self.q), "pat": "%" + _escape_like(self.q) + "%"}
@@ -173,6 +194,9 @@ class _Plan:
     params: dict[str, Any]
     scan: bool = False  #: the names are scanned: the query is common (see _RankedSearch._choose)
     collect: int | None = None  #: matches collected and sorted at most (None: WALK_FROM)
+    #: FROM and WHERE of an exact count read from an index alone (no table row, no recheck): run
+    #: first, so that a capped query is not collected before it is walked
+    counted: tuple[str, str] | None = None
 
     @property
     def walk_above(self) -> int:
@@ -203,16 +227,23 @@ class _RankedSearch:
         if req.kinds == ():
             return _page(req, 0, [])
         plan = self._choose(conn, req)
-        count = (
-            f"SELECT count(*) FROM (SELECT 1 FROM {plan.source} WHERE {plan.where} LIMIT :count_limit) AS m"
-        )
         params = {**plan.params, "count_limit": max(plan.walk_above, MAX_TOTAL) + 1}
-        total = int(self._rows(conn, count, params)[0][0])
+        rows: Sequence[Any] = []
+        if plan.scan or plan.counted is not None:
+            source, where = plan.counted or (plan.source, plan.where)
+            first = f"SELECT 1 FROM {source} WHERE {where} LIMIT :count_limit"
+            total = int(self._rows(conn, f"SELECT count(*) FROM ({first}) AS m", params)[0][0])
+        if not plan.scan and (plan.counted is None or 0 < total <= plan.walk_above):
+            # one pass: the candidates are read once, counted and ranked by the same statement
+            params["want"] = req.offset + req.limit
+            rows = self._rows(conn, self._collect_sql(plan), params)
+            total = int(rows[0].total) if rows else 0
+            rows = rows[req.offset :]
         if req.offset >= min(total, MAX_TOTAL):
             return _page(req, total, [])
         if total > plan.walk_above:
-            rows: Sequence[Any] = self._walk(conn, req)
-        else:
+            rows = self._walk(conn, replace(req, common=plan.scan))
+        elif plan.scan:
             rows = self._rows(conn, self._ranked_sql(plan), plan.params)
         hits = [
             Hit(r.id, r.name, r.kind, _score(r.cls, len(req.q), r.len), id_value=r.id_value) for r in rows
@@ -262,8 +293,9 @@ class _RankedSearch:
                 f" {self._source(self.prefix_index)} WHERE {in_range} LIMIT :count_limit) AS m"
             )
             bound = {k: v for k, v in params.items() if k != "kinds"}
+            bound["count_limit"] = self.prefix_collect() + 1
             want = {**params, "want": wanted - len(rows)}
-            if int(self._rows(conn, few, bound)[0][0]) <= WALK_FROM:
+            if int(self._rows(conn, few, bound)[0][0]) <= self.prefix_collect():
                 source = self._source(self.prefix_index)
                 rows += self._rows(
                     conn, select_.format(cls=1) + f" FROM {source} WHERE {in_range}{kinds}{order}", want
@@ -312,6 +344,10 @@ class _RankedSearch:
 
     def _source(self, index: str) -> str:
         return "subjects AS d"
+
+    def prefix_collect(self) -> int:
+        """Names starting with the query up to which they are collected and sorted, not walked."""
+        return WALK_FROM
 
     def explain(self, conn: Connection, query: str, *, kinds: Collection[str] | None = None) -> list[str]:
         """The database's plan for the ranked query of a search (for operators and tests)."""
@@ -389,6 +425,21 @@ class _RankedSearch:
             f" ORDER BY cls, len, d.name_search{self.collate}, d.id LIMIT :limit OFFSET :offset"
         )
 
+    def _collect_sql(self, plan: _Plan) -> str:
+        """The first ``:want`` candidates in rank order and, on each row, how many there are (at
+        most ``:count_limit``: more means the page is to be walked, see :meth:`search`)."""
+        candidates = (
+            "SELECT d.id, d.name, d.kind, d.id_value,"
+            " CASE WHEN d.name_search = :q THEN 0"
+            " WHEN substr(d.name_search, 1, :n) = :q THEN 1 ELSE 2 END AS cls,"
+            " length(d.name_search) AS len, d.name_search AS ns"
+            f" FROM {plan.source} WHERE {plan.where} LIMIT :count_limit"
+        )
+        return (
+            f"SELECT m.id, m.name, m.kind, m.id_value, m.cls, m.len, count(*) OVER () AS total"
+            f" FROM ({candidates}) AS m ORDER BY m.cls, m.len, m.ns{self.collate}, m.id LIMIT :want"
+        )
+
     def _filters(self, req: _Query) -> str:
         return self.like + ("" if req.kinds is None else f" AND {self.in_kinds}")
 
@@ -407,9 +458,93 @@ class SqliteSearch(_RankedSearch):
     def _source(self, index: str) -> str:
         return f"subjects AS d INDEXED BY {index}"  # no ANALYZE on SQLite: name the index walked
 
+    def prefix_collect(self) -> int:
+        return min(WALK_FROM, PREFIX_COLLECT)
+
+    # --- the rank-key index (migration 0011) ---------------------------------------------------
+    # ``subject_search_rank`` hands out a query's matches in rank-key order: organisations, then
+    # individuals; within each, shorter names first (ties in subjects' rowid order). A query of two
+    # characters or more is read from it: one statement collects, counts and ranks the first
+    # MAX_TOTAL + 1 candidates (all of them for any but a common fragment); a common fragment's page
+    # is then read class by class (:meth:`_walk`), each class's matches in rank-key order up to the
+    # page's last name length, that length's matches then sorted by name (or, when there are more
+    # than GROUP_COLLECT of them, read in name order from the rank index of 0009).
+
+    rank_source = "subject_search_rank AS r CROSS JOIN subjects AS d ON d.rowid = (r.rowid & 4294967295)"
+
+    def _choose(self, conn: Connection, req: _Query) -> _Plan:
+        if len(req.q) < 2:
+            return super()._choose(conn, req)
+        params = req.params()
+        params["pairs"] = _pairs_match(req.q)
+        match = f"subject_search_rank MATCH :pairs{_key_range(req.kinds)}"
+        # two characters are one pair: its term is exact, and the rank keys tell the groups apart
+        exact = len(req.q) == 2 and _key_range_exact(req.kinds)
+        counted = ("subject_search_rank AS r", match) if exact else None
+        where = f"{match} AND {self._filters(req)}"
+        return _Plan(self.rank_source, where, params, collect=min(WALK_FROM, MAX_TOTAL), counted=counted)
+
+    def _walk_kinds(
+        self, conn: Connection, req: _Query, cls: int, where: str, params: dict[str, Any]
+    ) -> Sequence[Any]:
+        if len(req.q) < 2:
+            return super()._walk_kinds(conn, req, cls, where, params)
+        chosen = KINDS if req.kinds is None else set(req.kinds)
+        rows: list[Any] = []
+        for person in (False, True):
+            group = chosen & {PERSON} if person else chosen - {PERSON}
+            if group:
+                rows += self._walk_group(conn, req, cls, where, params, person)
+        rows.sort(key=lambda r: (r.len, r.ns, r.id))
+        return rows[: params["want"]]
+
+    def _walk_group(
+        self, conn: Connection, req: _Query, cls: int, where: str, params: dict[str, Any], person: bool
+    ) -> list[Any]:
+        """The first ``:want`` rows in rank order of ``where`` among individuals or organisations."""
+        want = int(params["want"])
+        base = int(person) << 52
+        params = {**params, "pairs": _pairs_match(req.q), "lo": base, "hi": base + (1 << 52)}
+        params.pop("kinds", None)
+        kinds = _group_kinds(req, person)
+        select_ = (
+            f"SELECT d.id, d.name, d.kind, d.id_value, {int(cls)} AS cls, length(d.name_search) AS len,"
+            " d.name_search AS ns"
+        )
+        match = f"subject_search_rank MATCH :pairs AND r.rowid >= :lo AND r.rowid < :hi AND {where}{kinds}"
+        first = list(
+            self._rows(
+                conn, f"{select_} FROM {self.rank_source} WHERE {match} ORDER BY r.rowid LIMIT :want", params
+            )
+        )
+        if len(first) < want:
+            return first
+        last = first[-1].len  # the page ends among the names of this length: all of them, by name
+        rows = [r for r in first if r.len < last]
+        key = base + (last << 32)
+        within = {**params, "lo": key, "hi": key + (1 << 32), "count_limit": GROUP_COLLECT + 1}
+        group = list(
+            self._rows(conn, f"{select_} FROM {self.rank_source} WHERE {match} LIMIT :count_limit", within)
+        )
+        if len(group) <= GROUP_COLLECT:
+            group.sort(key=lambda r: (r.ns, r.id))
+            return rows + group[: want - len(rows)]
+        index, own = (
+            (self.people_index, f"d.kind = '{PERSON}'")
+            if person
+            else (self.rank_index, f"d.kind <> '{PERSON}'")
+        )
+        walked = self._rows(
+            conn,
+            f"{select_} FROM {self._source(index)} WHERE {own} AND length(d.name_search) = :len"
+            f" AND {where}{kinds} ORDER BY d.name_search, d.id LIMIT :rest",
+            {**params, "len": last, "rest": want - len(rows)},
+        )
+        return rows + list(walked)
+
     def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
         clause = text(sql)
-        if "kinds" in params:
+        if "kinds" in params and ":kinds" in sql:
             clause = clause.bindparams(bindparam("kinds", expanding=True))
         return conn.execute(clause, params).all()
 
@@ -418,6 +553,9 @@ class SqliteSearch(_RankedSearch):
         done = conn.exec_driver_sql(
             "INSERT INTO subject_search (rowid, body) SELECT rowid, name_search || char(3, 3) FROM subjects"
         )
+        conn.exec_driver_sql("INSERT INTO subject_search_rank (subject_search_rank) VALUES ('delete-all')")
+        fill = f"SELECT {RANK_KEY_SQL}, {RANK_TEXT_SQL} FROM subjects AS s"
+        conn.exec_driver_sql(f"INSERT INTO subject_search_rank (rowid, body) {fill}")
         return int(done.rowcount)
 
     def _plan(self, conn: Connection, req: _Query) -> _Plan:
@@ -474,6 +612,17 @@ class SqliteSearch(_RankedSearch):
         return size, parts
 
 
+# The table's size from the planner's statistics; and, for the rest of the search's transaction
+# (set_config(..., true) is SET LOCAL), no JIT and no parallel plan: every statement of a search stops
+# at a LIMIT, but the planner's cost of a bitmap it overestimates passes jit_above_cost, and compiling
+# the plan took 200-480 ms (湾（, 12 matches; 体（深圳), starting workers 80 ms
+SIZE_SQL = (
+    "SELECT reltuples, relpages, set_config('jit', 'off', true) AS jit,"
+    " set_config('max_parallel_workers_per_gather', '0', true) AS workers"
+    " FROM pg_class WHERE oid = CAST('subjects' AS regclass)"
+)
+
+
 class PostgresSearch(_RankedSearch):
     """``pg_trgm`` GIN index for 3+ characters, a GIN index over the names' characters below."""
 
@@ -489,9 +638,7 @@ class PostgresSearch(_RankedSearch):
         """A block sample (``TABLESAMPLE SYSTEM``, repeatable) of about SAMPLE_ROWS names, sized from
         the planner's row count. No sample of a table that small or not yet analysed: the planner,
         which knows as much, chooses alone."""
-        tuples, pages = self._rows(
-            conn, "SELECT reltuples, relpages FROM pg_class WHERE oid = CAST('subjects' AS regclass)", {}
-        )[0]
+        tuples, pages, _, _ = self._rows(conn, SIZE_SQL, {})[0]
         size = int(tuples or 0)
         if size <= SAMPLE_ROWS:
             return size, 0, 0
@@ -504,9 +651,7 @@ class PostgresSearch(_RankedSearch):
         return size, int(row[0]), int(row[1])
 
     def _histogram(self, conn: Connection, q: str) -> list[_Sampled]:
-        tuples, pages = self._rows(
-            conn, "SELECT reltuples, relpages FROM pg_class WHERE oid = CAST('subjects' AS regclass)", {}
-        )[0]
+        tuples, pages, _, _ = self._rows(conn, SIZE_SQL, {})[0]
         rows = self._rows(
             conn,
             f"SELECT length(name_search), kind = '{PERSON}', count(*),"
@@ -515,6 +660,144 @@ class PostgresSearch(_RankedSearch):
             {"q": q, "percent": _percent(int(tuples or 0), int(pages))},
         )
         return [_Sampled(int(r[0]), bool(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    def prefix_collect(self) -> int:
+        return min(WALK_FROM, PREFIX_COLLECT)
+
+    # --- names by length (migration 0011) -------------------------------------------------------
+    # ``subject_rank_pairs`` tags each of a name's character pairs with the group and the name's
+    # length: the names of one length holding a query's pairs come from the GIN index alone. A query
+    # of two characters or more that the sample does not find common is collected, counted and
+    # ranked by one statement up to MAX_TOTAL + 1 candidates; a capped one (and a common one) reads
+    # its page class by class, one name length at a time, shortest first, each length's matches
+    # sorted by name (or, above GROUP_COLLECT, read in name order from the rank index of 0009).
+
+    pairs_index = "subject_rank_pairs(d.name_search, d.kind = 'individual')"
+
+    def _choose(self, conn: Connection, req: _Query) -> _Plan:
+        if len(req.q) < 2:
+            return super()._choose(conn, req)
+        _, sampled, matches = self._sample(conn, req.q)
+        # common (有限, 公司, 深圳): the first MAX_TOTAL + 1 matches are soon found by a scan, while their
+        # GIN entries are most of the index. (Below SCAN_FRACTION, a scan to count them read up to
+        # 50 ms of names at 1,000,000: those are collected from the index, at most 501.)
+        if sampled and matches > SCAN_FRACTION * sampled:
+            where = f"{self.position} > 0" + ("" if req.kinds is None else f" AND {self.scan_kinds}")
+            return _Plan(self.scan_source, where, req.params(), scan=True)
+        return replace(self._plan(conn, req), collect=min(WALK_FROM, MAX_TOTAL))
+
+    def _pairs_plan(self, conn: Connection, req: _Query) -> _Plan:
+        """Candidates from the tagged pairs, every length at once (one GIN probe a length and group).
+        For a query holding punctuation or spaces: ``pg_trgm`` cuts the name into words there and
+        reads the entries of the words' edges (" 深圳" after a bracket is in most names), and the
+        characters' index reads those of ( and 深: 100-200 ms for 询（深圳 at 1,000,000 names."""
+        params = req.params()
+        chosen = KINDS if req.kinds is None else set(req.kinds)
+        pairs = list(dict.fromkeys(req.q[i : i + 2] for i in range(len(req.q) - 1)))
+        probes: list[str] = []
+        for person in (False, True):
+            if chosen & {PERSON} if person else chosen - {PERSON}:
+                tag = "p" if person else "o"
+                for length in range(len(req.q), self._longest(conn, person) + 1):
+                    params[f"t{len(probes)}"] = [f"{tag}{length}:{pair}" for pair in pairs]
+                    probes.append(f"{self.pairs_index} @> CAST(:t{len(probes)} AS text[])")
+        if not probes:
+            return _Plan("subjects AS d", "false", params)
+        # strpos, not LIKE, rechecks, and the kinds are compared as no index serves them: the planner
+        # then has only the pairs to use (not pg_trgm, nor an AND with a bitmap of every organisation)
+        kinds = "" if req.kinds is None else f" AND {self.scan_kinds}"
+        return _Plan("subjects AS d", f"({' OR '.join(probes)}) AND {self.position} > 0{kinds}", params)
+
+    def _longest(self, conn: Connection, person: bool) -> int:
+        """The longest name of the group (from the end of its rank index); 0 when it is empty."""
+        own = f"d.kind = '{PERSON}'" if person else f"d.kind <> '{PERSON}'"
+        found = self._rows(
+            conn,
+            f"SELECT length(d.name_search) AS len FROM subjects AS d WHERE {own}"
+            " ORDER BY length(d.name_search) DESC LIMIT 1",
+            {},
+        )
+        return int(found[0].len) if found else 0
+
+    def _walk_kinds(
+        self, conn: Connection, req: _Query, cls: int, where: str, params: dict[str, Any]
+    ) -> Sequence[Any]:
+        if len(req.q) < 2:
+            return super()._walk_kinds(conn, req, cls, where, params)
+        chosen = KINDS if req.kinds is None else set(req.kinds)
+        rows: list[Any] = []
+        for person in (False, True):
+            if chosen & {PERSON} if person else chosen - {PERSON}:
+                rows += self._walk_lengths(conn, req, cls, where, params, person)
+        rows.sort(key=lambda r: (r.len, r.ns, r.id))
+        return rows[: params["want"]]
+
+    def _walk_lengths(
+        self, conn: Connection, req: _Query, cls: int, where: str, params: dict[str, Any], person: bool
+    ) -> list[Any]:
+        """The first ``:want`` rows in rank order of ``where`` among individuals or organisations,
+        read one name length at a time."""
+        want = int(params["want"])
+        own = f"d.kind = '{PERSON}'" if person else f"d.kind <> '{PERSON}'"
+        longest = self._longest(conn, person)
+        params = {k: v for k, v in params.items() if k != "kinds"}
+        kinds = _group_kinds(req, person)
+        select_ = (
+            f"SELECT d.id, d.name, d.kind, d.id_value, {int(cls)} AS cls, length(d.name_search) AS len,"
+            " d.name_search AS ns"
+        )
+        pairs = list(dict.fromkeys(req.q[i : i + 2] for i in range(len(req.q) - 1)))
+        tag = "p" if person else "o"
+        rows: list[Any] = []
+        for length in range(len(req.q) + 1, longest + 1):
+            rest = want - len(rows)
+            if req.common:  # the first names of this length in name order, often enough for the page
+                walk = (
+                    "SELECT d.id AS wid, d.name_search AS wns FROM subjects AS d"
+                    f" WHERE {own} AND length(d.name_search) = :len{kinds}"
+                    f" ORDER BY d.name_search{self.collate}, d.id LIMIT :steps"
+                )
+                page = (
+                    f"SELECT s.id, s.name, s.kind, s.id_value, {int(cls)} AS cls, length(w.wns) AS len,"
+                    f" w.wns AS ns FROM ({walk}) AS w JOIN subjects AS s ON s.id = w.wid"
+                    f" WHERE {where.replace('d.name_search', 'w.wns')}"
+                    f" ORDER BY w.wns{self.collate}, w.wid LIMIT :rest"
+                )
+                found = list(
+                    self._rows(conn, page, {**params, "len": length, "steps": COMMON_STEPS, "rest": rest})
+                )
+                if len(found) == rest:
+                    rows += found
+                    break
+            tags = [f"{tag}{length}:{pair}" for pair in pairs]
+            found = list(
+                self._rows(
+                    conn,
+                    f"{select_} FROM subjects AS d WHERE {self.pairs_index} @> CAST(:tags AS text[])"
+                    f" AND {self.like} AND {where}{kinds} LIMIT :cap",
+                    {**params, "tags": tags, "cap": GROUP_COLLECT + 1},
+                )
+            )
+            if len(found) > GROUP_COLLECT:  # read in name order from the rank index alone, then the rows
+                walk = (
+                    "SELECT d.id AS wid, d.name_search AS wns FROM subjects AS d"
+                    f" WHERE {own} AND length(d.name_search) = :len AND {where}{kinds}"
+                    f" ORDER BY d.name_search{self.collate}, d.id LIMIT :rest"
+                )
+                found = list(
+                    self._rows(
+                        conn,
+                        f"SELECT s.id, s.name, s.kind, s.id_value, {int(cls)} AS cls,"
+                        " length(w.wns) AS len, w.wns AS ns"
+                        f" FROM ({walk}) AS w JOIN subjects AS s ON s.id = w.wid",
+                        {**params, "len": length, "rest": want - len(rows)},
+                    )
+                )
+            found.sort(key=lambda r: (r.ns, r.id))
+            rows += found[: want - len(rows)]
+            if len(rows) >= want:
+                break
+        return rows
 
     def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
         """Through psycopg, unprepared: psycopg prepares a statement run five times on a connection,
@@ -530,11 +813,50 @@ class PostgresSearch(_RankedSearch):
     def _plan(self, conn: Connection, req: _Query) -> _Plan:
         params = req.params()
         filters = self._filters(req)
+        if len(req.q) >= 2 and not req.q.isalnum():
+            return self._pairs_plan(conn, req)
         if len(req.q) >= 3:
             return _Plan("subjects AS d", filters, params)
         params["chars"] = sorted(set(req.q))
         where = f"string_to_array(d.name_search, NULL) @> CAST(:chars AS text[]) AND {filters}"
         return _Plan("subjects AS d", where, params)
+
+
+# The rank key and the indexed text of a subjects row ``s`` in ``subject_search_rank``: as
+# migration 0011 writes them (its triggers keep the index; these refill it, see rebuild).
+RANK_KEY_SQL = "(((s.kind = 'individual') << 52) | (length(s.name_search) << 32) | s.rowid)"
+RANK_TEXT_SQL = (
+    "coalesce((SELECT group_concat(substr(s.name_search, key + 1, 2) || char(4), '')"
+    " FROM json_each('[' || rtrim(replace(hex(zeroblob(length(s.name_search))), '00', '0,'), ',')"
+    " || ']')), '')"
+)
+
+
+def _group_kinds(req: _Query, person: bool) -> str:
+    """The kind filter a walk of one group (individuals, organisations) still needs: none when every
+    kind of the group is searched (the group's own condition, or its rank keys, say it)."""
+    if person or req.kinds is None or set(req.kinds) >= KINDS - {PERSON}:
+        return ""
+    return " AND d.kind IN (" + ", ".join(f"'{k}'" for k in sorted(set(req.kinds) - {PERSON})) + ")"
+
+
+def _pairs_match(q: str) -> str:
+    """The rank-key index's query for ``q`` (2+ characters): the AND of its character pairs, each as
+    the trigram pair + char(4) the index holds (see migration 0011)."""
+    pairs = dict.fromkeys(q[i : i + 2] + "\x04" for i in range(len(q) - 1))
+    return " AND ".join(_fts_string(p) for p in pairs)
+
+
+def _key_range(kinds: tuple[str, ...] | None) -> str:
+    """The rank keys of ``kinds`` (organisations below 1 << 52, individuals above), as SQL."""
+    if kinds is None or (PERSON in kinds and len(kinds) > 1):
+        return ""
+    return f" AND r.rowid >= {1 << 52}" if PERSON in kinds else f" AND r.rowid < {1 << 52}"
+
+
+def _key_range_exact(kinds: tuple[str, ...] | None) -> bool:
+    """Whether the rank keys alone select ``kinds``: all kinds, all organisations or individuals."""
+    return kinds is None or set(kinds) in ({PERSON}, KINDS - {PERSON})
 
 
 def common_from(size: int) -> float:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 from xinyong.errors import ConfigurationError
@@ -109,6 +109,16 @@ def begin_immediate(raw: Any, busy_timeout_ms: int) -> None:
         raw.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
 
 
+def _refuse_broken(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """Hand out no connection psycopg already knows is closed or broken (the pool then opens a new
+    one). Not ``pool_pre_ping``: its ``SELECT 1`` cost a round trip on every checkout, that is on
+    every request. A connection that died unnoticed (the server restarted) fails its first
+    statement; SQLAlchemy then recognises the disconnect and invalidates the pool's older
+    connections, so one request per process sees the error."""
+    if dbapi_conn.closed or getattr(dbapi_conn, "broken", False):
+        raise exc.DisconnectionError("connection closed or broken")
+
+
 def make_engine(
     url: str,
     *,
@@ -127,12 +137,9 @@ def make_engine(
     if url.startswith("postgresql"):
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        return create_engine(
-            url,
-            pool_pre_ping=True,
-            json_serializer=json_dumps,
-            **_pool_args(url, pool_size, max_overflow),
-        )
+        engine = create_engine(url, json_serializer=json_dumps, **_pool_args(url, pool_size, max_overflow))
+        event.listen(engine, "checkout", _refuse_broken)
+        return engine
     raise ConfigurationError(
         f"unsupported database URL {url!r}: use sqlite:///path or postgresql+psycopg://…",
         rule="settings.database_url",

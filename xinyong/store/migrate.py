@@ -23,6 +23,8 @@ SEARCH_INDEXES = frozenset(
         "ix_subjects_name_search_rank",
         "ix_subjects_name_search_rank_people",
         "ix_subjects_name_search_prefix",
+        # migration 0011: names by length and character pairs
+        "ix_subjects_name_search_rank_pairs",
     }
 )
 
