@@ -646,8 +646,8 @@ def _migration_0002() -> Any:
     return _migration("0002_name_search.py")
 
 
-def _migration_0010() -> Any:
-    return _migration("0010_name_length_index.py")
+def _migration_0011() -> Any:
+    return _migration("0011_name_length_index.py")
 
 
 def _migration(filename: str) -> Any:
@@ -705,7 +705,7 @@ class SqliteSink(Sink):
     """A migrated SQLite file, loaded with executemany in big transactions (journal off,
     synchronous off). Its secondary indexes and the FTS triggers are dropped during the load and
     created again afterwards, the FTS indexes filled in one statement each as migrations 0002 and
-    0010a fill them.
+    0011 fill them.
     No ANALYZE unless asked: the platform never runs it, so a real store has no sqlite_stat1."""
 
     label = "sqlite"
@@ -716,7 +716,7 @@ class SqliteSink(Sink):
         self.con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.run_analyze = analyze
         self.m2 = _migration_0002()
-        self.m10 = _migration_0010()
+        self.m10 = _migration_0011()
         self.ddl: list[str] = []
         self.pending = 0
 

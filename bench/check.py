@@ -453,6 +453,9 @@ class DbResult:
         }
 
 
+WARMUP_S: int | None = None  # --warmup: seconds of the mixed warm-up run (default: half a run)
+
+
 def drive(
     label: str, url: str, work: Path, lists: dict[str, list[str]], duration: int, launcher: str
 ) -> DbResult:
@@ -482,7 +485,8 @@ def drive(
                 " lack TCP_NODELAY (uvicorn --workers binds its socket with proto 0, so asyncio does not set"
                 " it); every figure below includes that stall (`xinyong serve` avoids it)"
             )
-        run_wrk(server.base, script, files["mix"], "warmup", 10, max(1, duration // 2))  # caches
+        warmup = WARMUP_S if WARMUP_S is not None else max(1, duration // 2)
+        run_wrk(server.base, script, files["mix"], "warmup", 10, warmup)  # caches
         wait_idle(server, pg)
         for connections in CONNECTIONS:
             for scenario in SCENARIOS:
@@ -595,6 +599,17 @@ def main() -> None:
     parser.add_argument("--records", type=int, help="number of records (overrides --quick)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument(
+        "--only-postgres",
+        action="store_true",
+        help="with --keep-store: drive only the kept PostgreSQL store (e.g. after the SQLite file's"
+        " pages pushed the database's out of the OS cache)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        help="seconds of the mixed warm-up run before the measured runs (default: half a run)",
+    )
+    parser.add_argument(
         "--duration",
         type=int,
         help=f"seconds of each wrk run ({QUICK_DURATION:g} quick, {FULL_DURATION:g} full)",
@@ -627,6 +642,8 @@ def main() -> None:
     n = args.subjects or (QUICK_SUBJECTS if args.quick else FULL_SUBJECTS)
     m = args.records if args.records is not None else (QUICK_RECORDS if args.quick else FULL_RECORDS)
     duration = args.duration or (QUICK_DURATION if args.quick else FULL_DURATION)
+    global WARMUP_S
+    WARMUP_S = args.warmup
     if shutil.which("wrk") is None:
         say("wrk is not installed: install it with `apt-get install -y wrk` (Debian package), then run again")
         raise SystemExit(2)
@@ -766,6 +783,8 @@ def reuse(
         say(f"postgresql: skipped ({why})")
     else:
         urls["postgresql"] = pg_url_for(args.pg_url, pg_name)
+    if args.only_postgres:
+        urls.pop("sqlite")
     t0 = time.perf_counter()
     for url in urls.values():
         open_store(url)
