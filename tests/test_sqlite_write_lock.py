@@ -70,3 +70,15 @@ def test_store_writes_from_two_stores_on_one_file_all_land(tmp_path: Path) -> No
         assert conn.exec_driver_sql("SELECT count(*), count(DISTINCT n) FROM t").one() == (200, 200)
     for s in stores:
         s.dispose()
+
+
+def test_idle_connections_counts_the_pool(tmp_path: Path) -> None:
+    store = create_store(f"sqlite:///{_db(tmp_path)}", pool_size=1, max_overflow=0)
+    try:
+        with store.read():
+            pass
+        assert store.idle_connections == 1  # returned to the pool
+        with store.read():
+            assert store.idle_connections == 0  # the only one is in use: the screening API goes to a thread
+    finally:
+        store.dispose()

@@ -61,8 +61,10 @@ class BulkBody(BaseModel):
 async def screen(body: ScreenBody, request: Request) -> JSONResponse:
     # A coroutine: the request waits for its record's group commit without holding a pool thread.
     # A party's screening key is checked in the lookup's own read; on SQLite that read (one indexed
-    # lookup in process, ~0.1 ms) runs on the event loop, on PostgreSQL (a network round trip) in
-    # the thread pool. Each thread-pool hop cost more than the screening itself (bench/screen.py).
+    # lookup in process, ~0.1 ms) runs on the event loop when a pooled connection is free (waiting
+    # for one there would stall every request of this process), otherwise, and on PostgreSQL (a
+    # network round trip), in the thread pool. Each thread-pool hop cost more than the screening
+    # itself (bench/screen.py).
     p: Platform = request.app.state.platform
     key = deps.api_key(request)
     who: Party | str | None = key
@@ -78,7 +80,8 @@ async def screen(body: ScreenBody, request: Request) -> JSONResponse:
         purpose=body.purpose,
         today=p.today(),
     )
-    row, answer = look_up() if p.store.dialect == "sqlite" else await run_in_threadpool(look_up)
+    inline = p.store.dialect == "sqlite" and p.store.idle_connections > 0
+    row, answer = look_up() if inline else await run_in_threadpool(look_up)
     return JSONResponse(await screening.record(p.store, row, answer))
 
 

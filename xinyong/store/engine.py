@@ -164,6 +164,14 @@ class Store:
         return self.engine.dialect.name
 
     @property
+    def idle_connections(self) -> int:
+        """Connections waiting in the pool, ready without a wait (a bound store's own one counts)."""
+        if self._bound is not None:
+            return 1
+        checkedin = getattr(self.engine.pool, "checkedin", None)
+        return int(checkedin()) if checkedin is not None else 0
+
+    @property
     def bound(self) -> bool:
         """Bound to one open connection (tests): every write is a SAVEPOINT inside it."""
         return self._bound is not None
