@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -151,6 +152,51 @@ def test_bulk_limit(dated: Platform) -> None:
             limit=2,
         )
     assert exc.value.rule == "screen.bulk_limit"
+
+
+def test_bulk_screening_gives_the_cycle_collector_back(
+    dated: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector is paused during a bulk screening and restored after it, even when it fails."""
+    court_listing(dated)
+    party, _ = screening.add_party(dated.store, dated.catalog, OP, code="p", name="p", purposes=["ticketing"])
+    seen: list[bool] = []
+    real = screening._lookup
+
+    def spying(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    def bulk() -> dict[str, object]:
+        return screening.screen_bulk(
+            dated.store,
+            dated.catalog,
+            party,
+            identifiers=[ADULT, "X1"],
+            measure="no_g_train_seats",
+            purpose="ticketing",
+            today=D0,
+        )
+
+    monkeypatch.setattr(screening, "_lookup", spying)
+    assert gc.isenabled()
+    assert bulk()["restricted"] == 1
+    assert seen == [False] and gc.isenabled()
+
+    def failing(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("store gone")
+
+    monkeypatch.setattr(screening, "_lookup", failing)
+    with pytest.raises(RuntimeError):
+        bulk()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(screening, "_lookup", spying)
+        bulk()
+        assert not gc.isenabled()  # off before, left off
+    finally:
+        gc.enable()
 
 
 def _record(

@@ -7,6 +7,7 @@ in ``catalog/data``. Nothing here reads files or imports a framework.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class CountsFrom(StrEnum):
 # Durations
 
 
+@functools.lru_cache(maxsize=65_536)  # pure; bulk screening asks it for the same few start days
 def add_months(start: date, months: int) -> date:
     """``start`` plus ``months`` calendar months, clamped to the last day of the target month.
 

@@ -10,11 +10,13 @@ screening is recorded (party, purpose, measure, day, and each identifier's resul
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import secrets
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -249,12 +251,13 @@ def screen_bulk(
             rule="screen.bulk_limit",
         )
     m = _entitled(catalog, party, measure, purpose)
-    values = [i.strip().upper() for i in identifiers]
-    with store.write() as conn:
-        hits = _lookup(conn, m, values, today)
-        sid = _record(conn, party, m.code, purpose, today, "bulk", values, hits)
-    answer = _Answers(catalog, m, today)
-    restricted = [answer(v, hits[v]) for v in values if v in hits]
+    with _cycle_collection_paused():
+        values = [i.strip().upper() for i in identifiers]
+        with store.write() as conn:
+            hits = _lookup(conn, m, values, today)
+            sid = _record(conn, party, m.code, purpose, today, "bulk", values, hits)
+        answer = _Answers(catalog, m, today)
+        restricted = [answer(v, hits[v]) for v in values if v in hits]
     return {
         "screening_id": sid,
         "measure": m.code,
@@ -262,6 +265,21 @@ def screen_bulk(
         "restricted": len(restricted),
         "results": restricted,
     }
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Python's cycle collector off while a bulk screening builds its millions of rows, hits and
+    answers (none of which form cycles): its full passes over them took 4.6 of 10.6 s for
+    1,000,000 ids against 10,000,000 entries (bench/screen.py). Reference counting still frees
+    everything; the collector is back on (if it was on) when the screening ends."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 @dataclass(frozen=True)
