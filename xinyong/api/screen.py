@@ -26,10 +26,9 @@ def party(request: Request) -> Party:
     relying party's account (account key or session) with the purposes its account declares."""
     p: Platform = request.app.state.platform
     key = deps.api_key(request)
-    if key is None or key.startswith(screening.KEY_PREFIX):
+    if not _account_key(key):  # a party's key (or none, or an unknown one: refused as a party's)
         return screening.authenticate(p.store, key)
-    if not accounts.is_user_key(key):
-        return screening.authenticate(p.store, key)  # refused with the screening key's own message
+    assert key is not None
     user = accounts.authenticate_key(p.store, key)
     if user.role is not Role.RELYING_PARTY:
         raise NotPermitted(
@@ -38,6 +37,11 @@ def party(request: Request) -> Party:
             rule="permission.screen",
         )
     return Party(user.unit, user.username, frozenset(user.purposes), user.active)
+
+
+def _account_key(key: str | None) -> bool:
+    """Whether ``key`` is a relying-party account's key rather than a screening party's."""
+    return key is not None and not key.startswith(screening.KEY_PREFIX) and accounts.is_user_key(key)
 
 
 class ScreenBody(BaseModel):
@@ -68,7 +72,7 @@ async def screen(body: ScreenBody, request: Request) -> JSONResponse:
     p: Platform = request.app.state.platform
     key = deps.api_key(request)
     who: Party | str | None = key
-    if key is not None and not key.startswith(screening.KEY_PREFIX) and accounts.is_user_key(key):
+    if _account_key(key):
         who = await run_in_threadpool(party, request)  # a relying party's account
     look_up = partial(
         screening.look_up,

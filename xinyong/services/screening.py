@@ -310,15 +310,15 @@ def _lookup(conn: Connection, measure: Measure, values: list[str], today: date) 
     raw: Any = conn.connection.driver_connection  # the DBAPI connection of this transaction
     unique = list(dict.fromkeys(values))
     persons = measure.target == "subject_and_named_persons"
-    size = _CHUNK_PG if conn.dialect.name == "postgresql" else _CHUNK
+    pg = conn.dialect.name == "postgresql"
+    size = _CHUNK_PG if pg else _CHUNK
+    # psycopg: each array planned for itself (a prepared generic plan may scan the table)
+    options: dict[str, Any] = {"prepare": False} if pg else {}
     for start in range(0, len(unique), size):
         chunk = unique[start : start + size]
-        for sql, params in _queries(conn, measure, chunk, persons):
+        for sql, params in _queries_pg(measure, chunk, persons) if pg else _queries(measure, chunk, persons):
             cursor = raw.cursor()
-            if size == _CHUNK_PG:  # psycopg: planned for this array (a generic plan may scan the table)
-                cursor.execute(sql, params, prepare=False)
-            else:
-                cursor.execute(sql, params)
+            cursor.execute(sql, params, **options)
             for eid, value, lt, kind, starts, ends, doc, unit, role in cursor.fetchall():
                 if value in found or (role is not None and not binds_person(measure, role)):
                     continue
@@ -329,12 +329,8 @@ def _lookup(conn: Connection, measure: Measure, values: list[str], today: date) 
     return found
 
 
-def _queries(
-    conn: Connection, measure: Measure, chunk: list[str], persons: bool
-) -> list[tuple[str, tuple[Any, ...]]]:
-    """The subject lookup and, for measures binding a unit's named persons, the person lookup."""
-    if conn.dialect.name == "postgresql":
-        return _queries_pg(measure, chunk, persons)
+def _queries(measure: Measure, chunk: list[str], persons: bool) -> list[tuple[str, tuple[Any, ...]]]:
+    """SQLite: the subject lookup and, for measures binding a unit's named persons, the person lookup."""
     types = sorted(measure.triggered_by)
     in_types, in_chunk = ", ".join("?" for _ in types), ", ".join("?" for _ in chunk)
     params = (ListState.PUBLISHED.value, *types, *chunk)
