@@ -75,3 +75,29 @@ def test_a_collected_engine_is_let_go_by_the_checkpointer_thread(tmp_path: Path)
     while file in CHECKPOINTER.registered() and time.monotonic() < deadline:
         time.sleep(0.05)  # the thread unregisters it at its next poll
     assert file not in CHECKPOINTER.registered()
+
+
+def test_a_checkpointed_log_is_not_checkpointed_again_until_written_and_due(tmp_path: Path) -> None:
+    """The log keeps its size after a checkpoint (it is reused), so size alone must not call for
+    another one at every poll: only new writes past the threshold or the interval do."""
+    from xinyong.store.checkpoint import MAX_INTERVAL_S, Checkpointer
+
+    path = tmp_path / "e.db"
+    store = create_store(f"sqlite:///{path}")
+    file = str(path.resolve())
+    CHECKPOINTER.unregister(file)  # the shared thread stays off this file; a private one decides
+    own = Checkpointer()
+    own._files[file] = 1  # registered without starting its thread (the test calls it directly)
+    try:
+        _fill(store, 6)
+        assert own.maybe_checkpoint(file, now=100.0)  # grown past the threshold
+        assert not own.maybe_checkpoint(file, now=100.1)  # nothing written since
+        assert not own.maybe_checkpoint(file, now=100.0 + 2 * MAX_INTERVAL_S)  # still nothing written
+        time.sleep(0.01)  # a later modification time
+        with store.write() as conn:
+            conn.exec_driver_sql("INSERT INTO blobs VALUES (x'00')")
+        assert not own.maybe_checkpoint(file, now=100.2)  # written, but small and not yet due
+        assert own.maybe_checkpoint(file, now=100.0 + MAX_INTERVAL_S + 0.1)  # due
+    finally:
+        own.unregister(file)
+        store.dispose()

@@ -6,7 +6,7 @@ tens of milliseconds more (the screening tail, bench/screen.py). Here connection
 ``wal_autocheckpoint=0`` and one thread per process checkpoints each open database file instead,
 PASSIVE (never waiting for, nor blocking, readers and writers), whenever its log has grown past
 :data:`WAL_BYTES` — polled every :data:`POLL_S` — and at least every :data:`MAX_INTERVAL_S` while it
-holds anything. A process's last connection to a file still checkpoints it when it closes (SQLite).
+holds anything new. A process's last connection to a file still checkpoints it when it closes (SQLite).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ class Checkpointer:
     def __init__(self) -> None:
         self._files: dict[str, int] = {}  # path → number of engines using it
         self._connections: dict[str, sqlite3.Connection] = {}
-        self._last: dict[str, float] = {}
+        # per file: the log's (modification time, size) and the time at the last checkpoint
+        self._last: dict[str, tuple[int, int, float]] = {}
         self._lock = threading.Lock()  # the registry, and every use of a connection (never concurrent)
         self._thread: threading.Thread | None = None
         self._released: deque[str] = deque()  # unregistered later by the thread (from finalizers)
@@ -71,16 +72,21 @@ class Checkpointer:
                 self.maybe_checkpoint(path)
 
     def maybe_checkpoint(self, path: str, now: float | None = None) -> bool:
-        """Checkpoint ``path`` if its log is past the threshold or old enough; True if it ran."""
+        """Checkpoint ``path`` if its log was written since the last checkpoint and has grown past
+        :data:`WAL_BYTES` (and past its size then), or :data:`MAX_INTERVAL_S` have passed; True if
+        it ran. A checkpointed log is reused from its start without shrinking, so its size alone
+        would call for a checkpoint at every poll."""
         now = time.monotonic() if now is None else now
         try:
-            size = os.stat(path + "-wal").st_size
+            stat = os.stat(path + "-wal")
         except OSError:
             return False  # no log (yet, or any more)
-        if size == 0 or (size < WAL_BYTES and now - self._last.get(path, now) < MAX_INTERVAL_S):
-            self._last.setdefault(path, now)
+        written, size = stat.st_mtime_ns, stat.st_size
+        last_written, last_size, last_time = self._last.setdefault(path, (0, 0, now))
+        grown = size >= WAL_BYTES and size > last_size
+        if size == 0 or written == last_written or not (grown or now - last_time >= MAX_INTERVAL_S):
             return False
-        self._last[path] = now
+        self._last[path] = (written, size, now)
         return self.checkpoint(path)
 
     def checkpoint(self, path: str) -> bool:
