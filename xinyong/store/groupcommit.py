@@ -29,25 +29,25 @@ from xinyong.store.engine import Store
 class _Pending:
     """A queued row, and how its caller is woken: a thread's event, or a coroutine's future."""
 
-    __slots__ = ("done", "error", "future", "id", "loop", "row")
+    __slots__ = ("done", "error", "future", "id", "row")
 
     def __init__(self, row: dict[str, Any], loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.row = row
         self.id: int | None = None
         self.error: BaseException | None = None
-        self.loop = loop
         self.future: asyncio.Future[None] | None = loop.create_future() if loop is not None else None
         self.done: threading.Event | None = None if loop is not None else threading.Event()
 
     def finish(self) -> None:
-        if self.done is not None:
-            self.done.set()
+        if self.future is not None:
+            self.future.get_loop().call_soon_threadsafe(self._resolve)
         else:
-            assert self.loop is not None
-            self.loop.call_soon_threadsafe(self._resolve)
+            assert self.done is not None
+            self.done.set()
 
     def _resolve(self) -> None:
-        if self.future is not None and not self.future.done():
+        assert self.future is not None
+        if not self.future.done():
             self.future.set_result(None)
 
     def result(self) -> int:
