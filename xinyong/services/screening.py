@@ -14,6 +14,7 @@ import gc
 import hashlib
 import json
 import secrets
+import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -137,20 +138,20 @@ def revoke(store: Store, actor: Actor, code: str) -> None:
 
 
 def authenticate(store: Store, key: str | None) -> Party:
-    with store.read() as conn:
-        return _authenticate_on(conn, key)
+    with store.driver_read() as raw:
+        return _authenticate_on(raw, key)
 
 
-def _authenticate_on(conn: Connection, key: str | None) -> Party:
-    """The active party holding ``key``, read on ``conn`` (sent to the driver: it runs per request)."""
+def _authenticate_on(raw: Any, key: str | None) -> Party:
+    """The active party holding ``key``, read on the DBAPI connection ``raw`` (it runs per request)."""
     if not key:
         raise NotPermitted(
             "screening needs a relying party's API key (X-Api-Key)",
             message_zh="需要接口密钥",
             rule="auth.key_required",
         )
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    mark = "%s" if _is_pg(raw) else "?"
+    cursor = raw.cursor()
     cursor.execute(
         f"SELECT code, name, purposes, active FROM relying_parties WHERE api_key_hash = {mark}",
         (hash_key(key),),
@@ -223,11 +224,11 @@ def look_up(
 
     ``who`` is the party, or the key of a party (``xyp_…``) to authenticate in the same read.
     """
-    with store.read() as conn:
-        party = who if isinstance(who, Party) else _authenticate_on(conn, who)
+    with store.driver_read() as raw:
+        party = who if isinstance(who, Party) else _authenticate_on(raw, who)
         m = _entitled(catalog, party, measure, purpose)
         value = identifier.strip().upper()
-        hits = _lookup(conn, m, [value], today)
+        hits = _lookup(raw, m, [value], today)
     row = _row(party, m.code, purpose, today, "single", [value], hits)
     return row, _answer(catalog, m, value, hits.get(value), today)
 
@@ -254,7 +255,7 @@ def screen_bulk(
     with _cycle_collection_paused():
         values = [i.strip().upper() for i in identifiers]
         with store.write() as conn:
-            hits = _lookup(conn, m, values, today)
+            hits = _lookup(conn.connection.driver_connection, m, values, today)
             sid = _record(conn, party, m.code, purpose, today, "bulk", values, hits)
         answer = _Answers(catalog, m, today)
         restricted = [answer(v, hits[v]) for v in values if v in hits]
@@ -298,7 +299,7 @@ class Hit:
 _COLUMNS = "id, id_value, list_type, subject_kind, starts_on, ends_on, decision_document, unit_code"
 
 
-def _lookup(conn: Connection, measure: Measure, values: list[str], today: date) -> dict[str, Hit]:
+def _lookup(raw: Any, measure: Measure, values: list[str], today: date) -> dict[str, Hit]:
     """identifier → the entry through which ``measure`` applies today (only those restricted).
 
     The query narrows to published entries of the measure's list types; every row is
@@ -307,10 +308,9 @@ def _lookup(conn: Connection, measure: Measure, values: list[str], today: date) 
     SQL compiler and reading rows through the result wrapper cost more than the lookups themselves.
     """
     found: dict[str, Hit] = {}
-    raw: Any = conn.connection.driver_connection  # the DBAPI connection of this transaction
     unique = list(dict.fromkeys(values))
     persons = measure.target == "subject_and_named_persons"
-    pg = conn.dialect.name == "postgresql"
+    pg = _is_pg(raw)
     size = _CHUNK_PG if pg else _CHUNK
     # psycopg: each array planned for itself (a prepared generic plan may scan the table)
     options: dict[str, Any] = {"prepare": False} if pg else {}
@@ -327,6 +327,11 @@ def _lookup(conn: Connection, measure: Measure, values: list[str], today: date) 
                     assert starts_on is not None  # applies_to requires a start
                     found[value] = Hit(eid, lt, starts_on, ends_on, doc, unit, role)
     return found
+
+
+def _is_pg(raw: Any) -> bool:
+    """Whether the DBAPI connection ``raw`` is psycopg's (PostgreSQL) rather than pysqlite's."""
+    return not isinstance(raw, sqlite3.Connection)
 
 
 def _queries(measure: Measure, chunk: list[str], persons: bool) -> list[tuple[str, tuple[Any, ...]]]:

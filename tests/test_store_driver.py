@@ -1,0 +1,152 @@
+"""The driver-level transactions of hot paths (Store.driver_read / driver_write) and the group
+writer's driver inserts on SQLite: same results, same errors and same stored values as the
+SQLAlchemy paths, and no connection lost from the pool."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, exc, insert, select, text
+
+from xinyong.services import events
+from xinyong.store import Store
+from xinyong.store.engine import SPARE_CONNECTIONS, create_store
+from xinyong.store.groupcommit import _writer, insert_row
+from xinyong.store.tables import relying_parties, screenings
+
+
+@pytest.fixture
+def store(engine: Engine, tmp_path: Path) -> Iterator[Store]:
+    found = Store(engine)  # unbound: commits for real; the party's rows are removed afterwards
+    party = f"drv-{tmp_path.name[-12:]}"
+    with found.write() as conn:
+        conn.execute(
+            relying_parties.insert().values(
+                code=party,
+                name="driver test",
+                purposes=["ticketing"],
+                api_key_hash=None,
+                active=True,
+                created_at=events.now(),
+            )
+        )
+    found.party = party  # type: ignore[attr-defined]
+    yield found
+    with found.write() as conn:
+        conn.execute(screenings.delete().where(screenings.c.party_code == party))
+        conn.execute(relying_parties.delete().where(relying_parties.c.code == party))
+
+
+def _row(party: str) -> dict[str, object]:
+    return {
+        "party_code": party,
+        "purpose": "ticketing",
+        "measure": "no_flights",
+        "screened_on": date(2026, 11, 28),
+        "recorded_at": events.now(),
+        "mode": "single",
+        "total": 1,
+        "restricted": 1,
+        "identifiers": b"B00000000000000001",
+        "results": b"e-1",
+    }
+
+
+def test_a_read_sees_committed_rows_and_its_connection_is_kept_as_a_spare(store: Store) -> None:
+    party: str = store.party  # type: ignore[attr-defined]
+    mark = "%s" if store.dialect == "postgresql" else "?"
+    seen = []
+    for _ in range(3):
+        with store.driver_read() as raw:
+            cursor = raw.cursor()
+            cursor.execute(f"SELECT name FROM relying_parties WHERE code = {mark}", (party,))
+            assert cursor.fetchall() == [("driver test",)]
+            seen.append(id(raw))
+    assert len(set(seen)) == 1  # the same connection, handed out again
+    assert store.idle_connections >= 1
+
+
+def test_a_driver_error_is_sqlalchemy_s_and_the_connection_goes_back_to_the_pool(store: Store) -> None:
+    pool = store.engine.pool
+    before = pool.checkedout()  # type: ignore[attr-defined]
+    wrong = exc.ProgrammingError if store.dialect == "postgresql" else exc.OperationalError
+    with pytest.raises(wrong), store.driver_read() as raw:
+        raw.cursor().execute("SELECT no_such_column FROM relying_parties")
+    assert pool.checkedout() <= before  # type: ignore[attr-defined]
+    with store.driver_read() as raw:  # a clean connection afterwards
+        cursor = raw.cursor()
+        cursor.execute("SELECT 1")
+        assert cursor.fetchall() == [(1,)]
+
+
+def test_a_driver_write_commits_or_rolls_back_whole(store: Store) -> None:
+    party: str = store.party  # type: ignore[attr-defined]
+    mark = "%s" if store.dialect == "postgresql" else "?"
+    update = f"UPDATE relying_parties SET name = {mark} WHERE code = {mark}"
+    with pytest.raises(RuntimeError), store.driver_write() as raw:
+        raw.cursor().execute(update, ("changed", party))
+        raise RuntimeError("stop")
+    with pytest.raises(exc.IntegrityError), store.driver_write() as raw:  # the driver's, as SQLAlchemy's
+        raw.cursor().execute(update, ("changed", party))
+        raw.cursor().execute(
+            f"INSERT INTO relying_parties (code, name, purposes, active, created_at)"
+            f" SELECT code, name, purposes, active, created_at FROM relying_parties WHERE code = {mark}",
+            (party,),
+        )  # the same code again
+    assert _name(store, party) == "driver test"
+    with store.driver_write() as raw:
+        raw.cursor().execute(update, ("kept", party))
+    assert _name(store, party) == "kept"
+
+
+def _name(store: Store, party: str) -> str:
+    with store.read() as conn:
+        query = select(relying_parties.c.name).where(relying_parties.c.code == party)
+        return str(conn.execute(query).scalar())
+
+
+def test_a_bound_store_has_no_driver_write(engine: Engine) -> None:
+    with engine.connect() as conn:
+        bound = Store(engine, connection=conn)
+        with pytest.raises(RuntimeError, match="bound"), bound.driver_write():
+            pass
+
+
+def test_a_small_pool_keeps_no_spares(tmp_path: Path) -> None:
+    store = create_store(f"sqlite:///{tmp_path / 'small.db'}", pool_size=SPARE_CONNECTIONS, max_overflow=0)
+    try:
+        with store.driver_read() as raw:
+            raw.execute("SELECT 1")
+        assert store.engine.pool.checkedin() == 1  # type: ignore[attr-defined]  # back in the pool
+        with store.read() as conn:  # so a read never waits on a spare
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        store.dispose()
+
+
+def test_the_group_writer_s_driver_inserts_store_what_sqlalchemy_stores(store: Store) -> None:
+    party: str = store.party  # type: ignore[attr-defined]
+    row = _row(party)
+    assert (_writer(store, screenings)._driver is not None) == (store.dialect == "sqlite")
+    by_writer = insert_row(store, screenings, row)
+    with store.write() as conn:
+        by_sqlalchemy = conn.execute(insert(screenings).returning(screenings.c.id).values(**row)).scalar_one()
+    with store.read() as conn:
+        stored = {
+            r.id: tuple(r)[1:]
+            for r in conn.execute(
+                text(
+                    "SELECT id, party_code, purpose, measure, screened_on, recorded_at, mode, total,"
+                    " restricted, identifiers, results FROM screenings WHERE id IN (:a, :b)"
+                ),
+                {"a": by_writer, "b": by_sqlalchemy},
+            )
+        }
+    assert stored[by_writer] == stored[by_sqlalchemy]  # the same text of dates and times, bytes, numbers
+    with store.read() as conn:
+        rows = conn.execute(select(screenings).where(screenings.c.party_code == party))
+        back = {r.id: tuple(r)[1:] for r in rows}
+    assert back[by_writer] == back[by_sqlalchemy] and back[by_writer][3] == row["screened_on"]
