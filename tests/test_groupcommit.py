@@ -4,10 +4,12 @@ to the row that caused them — on a real, unbound store (SQLite file, or Postgr
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -15,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from xinyong.services import events
 from xinyong.store import Store
-from xinyong.store.groupcommit import insert_row, insert_row_async
+from xinyong.store.groupcommit import GroupWriter, insert_row, insert_row_async
 from xinyong.store.tables import relying_parties, screenings
 
 
@@ -120,3 +122,62 @@ def test_a_bad_row_fails_alone_for_a_coroutine_too(store: Store) -> None:
     bad, good = asyncio.run(both())
     assert isinstance(bad, IntegrityError)
     assert isinstance(good, int) and good > 0
+
+
+class _Handed:
+    """Counts the rows handed to the writer thread (rather than written by the event loop)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        enqueue = GroupWriter._enqueue
+
+        def counted(writer: GroupWriter, item: Any) -> Any:
+            self.count += 1
+            return enqueue(writer, item)
+
+        monkeypatch.setattr(GroupWriter, "_enqueue", counted)
+
+
+def test_on_sqlite_a_loop_writes_its_coroutines_rows_itself_when_the_lock_is_free(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if store.dialect != "sqlite":
+        pytest.skip("the event loop writes only on SQLite (PostgreSQL's writer thread sends the rows)")
+    party: str = store.party  # type: ignore[attr-defined]
+    handed = _Handed(monkeypatch)
+
+    async def many() -> list[int]:
+        return await asyncio.gather(*(insert_row_async(store, screenings, _row(party, n)) for n in range(30)))
+
+    ids = asyncio.run(many())
+    assert handed.count == 0  # written by the loop, in one transaction
+    assert ids == list(range(ids[0], ids[0] + 30))  # gathered in order, one statement after another
+    with store.read() as conn:
+        count = conn.execute(select(func.count()).where(screenings.c.party_code == party)).scalar()
+    assert count == 30
+
+
+def test_on_sqlite_rows_go_to_the_writer_thread_while_another_connection_writes(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if store.dialect != "sqlite":
+        pytest.skip("SQLite's write lock")
+    party: str = store.party  # type: ignore[attr-defined]
+    handed = _Handed(monkeypatch)
+    holder = sqlite3.connect(store.engine.url.database, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # as another worker process would
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+
+    async def many() -> list[int]:
+        return await asyncio.gather(*(insert_row_async(store, screenings, _row(party, n)) for n in range(10)))
+
+    try:
+        ids = asyncio.run(many())  # the loop did not wait: the thread waited for the lock
+    finally:
+        release.join()
+        holder.close()
+    assert handed.count == 10 and len(set(ids)) == 10
+    with store.read() as conn:
+        stored = conn.execute(select(func.count()).where(screenings.c.party_code == party)).scalar()
+    assert stored == 10

@@ -4,6 +4,9 @@ SQLAlchemy paths, and no connection lost from the pool."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -150,3 +153,39 @@ def test_the_group_writer_s_driver_inserts_store_what_sqlalchemy_stores(store: S
         rows = conn.execute(select(screenings).where(screenings.c.party_code == party))
         back = {r.id: tuple(r)[1:] for r in rows}
     assert back[by_writer] == back[by_sqlalchemy] and back[by_writer][3] == row["screened_on"]
+
+
+def test_a_write_now_starts_only_when_nothing_would_make_it_wait(tmp_path: Path) -> None:
+    path = tmp_path / "now.db"
+    store = create_store(f"sqlite:///{path}")
+    try:
+        with store.write() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process's writer
+        started = time.monotonic()
+        with store.driver_write_now() as raw:
+            assert raw is None
+        assert time.monotonic() - started < 0.5  # no busy handler's wait
+        holder.execute("ROLLBACK")
+        inside, done = threading.Event(), threading.Event()
+
+        def write_elsewhere() -> None:
+            with store.write():  # another thread of this process writes
+                inside.set()
+                done.wait(10)
+
+        other = threading.Thread(target=write_elsewhere)
+        other.start()
+        inside.wait(10)
+        with store.driver_write_now() as raw:
+            assert raw is None
+        done.set()
+        other.join()
+        with store.driver_write_now() as raw:
+            assert raw is not None
+            raw.execute("INSERT INTO t VALUES (1)")
+        assert holder.execute("SELECT count(*) FROM t").fetchone() == (1,)  # committed
+        assert raw.execute("PRAGMA busy_timeout").fetchone() == (30_000,)  # the handler is back
+    finally:
+        store.dispose()

@@ -116,6 +116,21 @@ def begin_immediate(raw: Any, busy_timeout_ms: int) -> None:
         raw.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
 
 
+def _begin_immediate_now(raw: Any) -> bool:
+    """``BEGIN IMMEDIATE`` on a pysqlite connection if SQLite's write lock is free now; False if not."""
+    timeout = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        return True
+    except sqlite3.OperationalError as e:
+        if "locked" not in str(e):  # SQLITE_BUSY: another connection writes
+            raise
+        return False
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={timeout}")
+
+
 def _refuse_broken(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
     """Hand out no connection psycopg already knows is closed or broken (the pool then opens a new
     one). Not ``pool_pre_ping``: its ``SELECT 1`` cost a round trip on every checkout, that is on
@@ -237,10 +252,51 @@ class Store:
             fairy.close()
             raise
         raw.rollback()
-        if len(self._spares) < self._spare_max and not getattr(raw, "broken", False):
+        self._give_back(fairy)
+
+    def _give_back(self, fairy: Any) -> None:
+        """Keep a connection (rolled back) as a spare, or return it to the pool."""
+        if len(self._spares) < self._spare_max and not getattr(fairy.driver_connection, "broken", False):
             self._spares.append(fairy)
         else:
             fairy.close()
+
+    @contextmanager
+    def driver_write_now(self) -> Iterator[Any | None]:
+        """:meth:`driver_write` if it can start at once, else None, having waited for nothing: for
+        an event loop, which must not block. SQLite only, unbound stores only. It starts at once
+        when a connection is free (a spare, or one waiting in the pool), no other thread of this
+        process is writing, and SQLite's write lock is free (one attempt, no busy handler)."""
+        if self._bound is not None or self.dialect != "sqlite":
+            raise RuntimeError("driver_write_now is for an unbound SQLite store")
+        try:
+            fairy = self._spares.pop()
+        except IndexError:
+            if self.idle_connections == 0:
+                yield None
+                return
+            fairy = self.engine.raw_connection()  # one waits in the pool: no wait
+        raw: Any = fairy.driver_connection
+        if not self._write_lock.acquire(blocking=False):
+            self._give_back(fairy)
+            yield None
+            return
+        try:
+            if not _begin_immediate_now(raw):
+                yield None
+                return
+            try:
+                yield raw
+                raw.commit()
+            except self._driver_error as e:
+                raw.rollback()
+                raise _translated(e, self._driver_error) from e
+            except BaseException:
+                raw.rollback()
+                raise
+        finally:
+            self._write_lock.release()
+            self._give_back(fairy)
 
     @contextmanager
     def driver_write(self) -> Iterator[Any]:
