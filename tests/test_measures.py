@@ -288,6 +288,19 @@ def test_named_persons_of_a_listed_unit_are_bound_only_by_measures_naming_them(p
         today=D0,
     )
     assert flights["restricted"] and flights["as_person"] == "legal_representative"
+    bulk = screening.screen_bulk(  # identifiers as one array: the same answers as one by one
+        platform.store,
+        platform.catalog,
+        party,
+        identifiers=[rep, COMPANY],
+        measure="no_flights",
+        purpose="ticketing",
+        today=D0,
+    )
+    assert {r["identifier"]: r.get("as_person") for r in bulk["results"]} == {
+        rep: "legal_representative",
+        COMPANY: None,
+    }
     officer = screening.screen(
         platform.store,
         platform.catalog,

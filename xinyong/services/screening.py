@@ -312,8 +312,10 @@ def _lookup(raw: Any, measure: Measure, values: list[str], today: date) -> dict[
     persons = measure.target == "subject_and_named_persons"
     pg = _is_pg(raw)
     size = _CHUNK_PG if pg else _CHUNK
-    # psycopg: each array planned for itself (a prepared generic plan may scan the table)
-    options: dict[str, Any] = {"prepare": False} if pg else {}
+    # psycopg: each array planned for itself (a prepared generic plan may scan the table); a single
+    # identifier is an equality, whose prepared plan probes the index (planning it each time cost
+    # more than running it: 0.3 of 0.8 ms)
+    options: dict[str, Any] = {"prepare": False} if pg and len(unique) > 1 else {}
     for start in range(0, len(unique), size):
         chunk = unique[start : start + size]
         for sql, params in _queries_pg(measure, chunk, persons) if pg else _queries(measure, chunk, persons):
@@ -363,27 +365,26 @@ def _queries(measure: Measure, chunk: list[str], persons: bool) -> list[tuple[st
 
 
 def _queries_pg(measure: Measure, chunk: list[str], persons: bool) -> list[tuple[str, tuple[Any, ...]]]:
-    """PostgreSQL: the identifiers as one array (``= ANY``), in chunks of :data:`_CHUNK_PG`. An
-    ``IN`` list of 10,000 placeholders cost psycopg ~90 ms to parse and made the planner scan the
-    whole table (bench/screen.py: 1,000,000 ids in 50 s); 1,000 at a time it probes the index."""
-    params = (chunk, ListState.PUBLISHED.value, sorted(measure.triggered_by))
-    out = [
-        (
-            f"SELECT {_COLUMNS}, NULL FROM list_entries"
-            " WHERE id_value = ANY(%s) AND state = %s AND list_type = ANY(%s)",
-            params,
-        )
-    ]
-    if persons:
-        cols = _COLUMNS.replace("id_value", "p.id_value").replace("id, ", "e.id, ", 1)
-        out.append(
-            (
-                f"SELECT {cols}, p.role FROM list_entry_persons p JOIN list_entries e ON e.id = p.entry_id"
-                " WHERE p.id_value = ANY(%s) AND e.state = %s AND e.list_type = ANY(%s)",
-                params,
-            )
-        )
-    return out
+    """PostgreSQL: the identifiers as one array (``= ANY``), in chunks of :data:`_CHUNK_PG`; one
+    identifier as an equality. An ``IN`` list of 10,000 placeholders cost psycopg ~90 ms to parse
+    and made the planner scan the whole table (bench/screen.py: 1,000,000 ids in 50 s); 1,000 at a
+    time it probes the index.
+    Subjects and named persons are one statement (one round trip), the subjects' rows first."""
+    single = len(chunk) == 1
+    ids = "= %s" if single else "= ANY(%s)"
+    params = (chunk[0] if single else chunk, ListState.PUBLISHED.value, sorted(measure.triggered_by))
+    subjects = (
+        f"SELECT {_COLUMNS}, NULL AS role FROM list_entries"
+        f" WHERE id_value {ids} AND state = %s AND list_type = ANY(%s)"
+    )
+    if not persons:
+        return [(subjects, params)]
+    cols = _COLUMNS.replace("id_value", "p.id_value").replace("id, ", "e.id, ", 1)
+    named = (
+        f"SELECT {cols}, p.role FROM list_entry_persons p JOIN list_entries e ON e.id = p.entry_id"
+        f" WHERE p.id_value {ids} AND e.state = %s AND e.list_type = ANY(%s)"
+    )
+    return [(f"({subjects}) UNION ALL ({named}) ORDER BY role NULLS FIRST", params + params)]
 
 
 def _day(value: Any) -> date | None:

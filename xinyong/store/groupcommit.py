@@ -64,7 +64,7 @@ class GroupWriter:
     def __init__(self, store: Store, table: Table) -> None:
         self.store, self.table = store, table
         self._statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        self._driver = _DriverInsert(store, table) if store.dialect == "sqlite" else None
+        self._driver = _DriverInsert(store, table)
         self._gathered: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}  # by the loop's own thread
         self._queue: list[_Pending] = []
         self._ready = threading.Condition()
@@ -89,7 +89,7 @@ class GroupWriter:
         """
         loop = asyncio.get_running_loop()
         item = _Pending(row, loop)
-        if self._driver is not None and self._driver.takes([row]):
+        if self._driver.sqlite and self._driver.takes([row]):
             gathered = self._gathered.get(loop)
             if gathered is None:
                 gathered = self._gathered[loop] = []
@@ -103,7 +103,6 @@ class GroupWriter:
 
     def _write_on_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         batch = self._gathered.pop(loop)
-        assert self._driver is not None
         try:
             ids = self._driver.insert_now([p.row for p in batch])
         except Exception:  # the writer thread writes them again, a bad row apart from the others
@@ -133,7 +132,7 @@ class GroupWriter:
     def _write(self, batch: list[_Pending]) -> None:
         try:
             rows = [p.row for p in batch]
-            if self._driver is not None and self._driver.takes(rows):
+            if self._driver.takes(rows):
                 ids = self._driver.insert(rows)
             else:
                 with self.store.write() as conn:
@@ -151,11 +150,12 @@ class GroupWriter:
 
 
 class _DriverInsert:
-    """SQLite: a batch inserted through the driver, in one ``BEGIN IMMEDIATE`` transaction.
+    """A batch inserted through the driver, in one transaction (SQLite: ``BEGIN IMMEDIATE``;
+    PostgreSQL: ``executemany`` with ``RETURNING``, pipelined).
 
-    Through SQLAlchemy a one-row batch took ~200 µs (its transaction, statement and result
-    machinery); through pysqlite ~30 µs, and the writer thread holds the GIL that much less while
-    requests wait on the event loop (bench/screen.py). Values are converted by the columns' own
+    Through SQLAlchemy a one-row batch took ~200 µs on SQLite (its transaction, statement and
+    result machinery); through pysqlite ~30 µs, and the writer thread holds the GIL that much less
+    while requests wait on the event loop (bench/screen.py). Values are converted by the columns' own
     SQLAlchemy bind processors, so what is stored is what the SQLAlchemy path stores; rows that do
     not give exactly the table's columns other than ``id`` take that path.
     """
@@ -167,9 +167,11 @@ class _DriverInsert:
         self.convert: list[Callable[[Any], Any] | None] = [
             table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.names
         ]
-        self.sql = (
-            f"INSERT INTO {table.name} ({', '.join(self.names)}) VALUES ({', '.join('?' * len(self.names))})"
-        )
+        self.sqlite = store.dialect == "sqlite"
+        marks = ", ".join(("?" if self.sqlite else "%s") for _ in self.names)
+        self.sql = f"INSERT INTO {table.name} ({', '.join(self.names)}) VALUES ({marks})"
+        if not self.sqlite:
+            self.sql += " RETURNING id"
 
     def takes(self, rows: list[dict[str, Any]]) -> bool:
         wanted = set(self.names)
@@ -191,10 +193,16 @@ class _DriverInsert:
     def _execute(self, raw: Any, values: list[tuple[Any, ...]]) -> list[int]:
         cursor = raw.cursor()
         ids = []
-        for v in values:
-            cursor.execute(self.sql, v)
-            ids.append(int(cursor.lastrowid))
-        return ids
+        if self.sqlite:
+            for v in values:
+                cursor.execute(self.sql, v)
+                ids.append(int(cursor.lastrowid))
+            return ids
+        cursor.executemany(self.sql, values, returning=True)  # psycopg: one pipelined round trip
+        while True:
+            ids.append(int(cursor.fetchone()[0]))
+            if not cursor.nextset():
+                return ids
 
     def _values(self, row: dict[str, Any]) -> tuple[Any, ...]:
         return tuple(
