@@ -23,7 +23,7 @@ from xinyong.api import remedies as remedies_api
 from xinyong.api import reports as reports_api
 from xinyong.api import screen as screen_api
 from xinyong.api.deps import platform
-from xinyong.api.fastpath import ScreeningApp
+from xinyong.api.fastpath import XinyongApp
 from xinyong.domain.ratelimit import RateLimiter
 from xinyong.services import jobs
 from xinyong.services.platform import Platform
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
         if own:
             app.state.platform.close()
 
-    app = ScreeningApp(  # FastAPI, with a short path for single screenings (xinyong.api.fastpath)
+    app = XinyongApp(  # FastAPI, with short paths for screening and search (xinyong.api.fastpath)
         title="xinyong 信用", version=xinyong.__version__, description=DESCRIPTION, lifespan=lifespan
     )
     app.state.platform = platform_obj or Platform.open(settings or Settings.from_env())

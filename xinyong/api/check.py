@@ -43,7 +43,7 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
-def _json(obj: Any) -> Response:
+def json_response(obj: Any) -> Response:
     """The answer as JSON, as FastAPI's encoder would make it (dates as ISO strings, tuples as
     lists), without walking it twice."""
     body = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_default)
@@ -62,7 +62,7 @@ def search(
     lang: str = Query("zh", pattern="^(zh|en)$"),
     p: Platform = Depends(platform),
 ) -> Response:
-    return _json(check_for(p, lang).search(deps.actor(request), q, page))
+    return json_response(check_for(p, lang).search(deps.actor(request), q, page))
 
 
 @router.get(
@@ -77,7 +77,7 @@ def subject(
     lang: str = Query("zh", pattern="^(zh|en)$"),
     p: Platform = Depends(platform),
 ) -> Response:
-    return _json(check_for(p, lang).profile(deps.actor(request), subject_id, page=page))
+    return json_response(check_for(p, lang).profile(deps.actor(request), subject_id, page=page))
 
 
 @router.get(
@@ -91,4 +91,4 @@ def record(
     lang: str = Query("zh", pattern="^(zh|en)$"),
     p: Platform = Depends(platform),
 ) -> Response:
-    return _json(check_for(p, lang).record(deps.actor(request), record_id))
+    return json_response(check_for(p, lang).record(deps.actor(request), record_id))

@@ -37,12 +37,23 @@ def _respond(request: Request, err: XinyongError, status: int) -> Response:
     return JSONResponse(error_body(err), status_code=status)
 
 
+def api_error(err: XinyongError) -> Response:
+    """The API's answer to a refusal (also for the app's short paths, xinyong.api.fastpath)."""
+    response = JSONResponse(error_body(err), status_code=err.status)
+    _retry_after(response, err)
+    return response
+
+
+def _retry_after(response: Response, err: XinyongError) -> None:
+    if isinstance(err, RateLimited):
+        response.headers["Retry-After"] = str(err.retry_after)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(XinyongError)
     async def _xinyong(request: Request, exc: XinyongError) -> Response:
         response = _respond(request, exc, exc.status)
-        if isinstance(exc, RateLimited):
-            response.headers["Retry-After"] = str(exc.retry_after)
+        _retry_after(response, exc)
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -16,41 +16,65 @@ path can only ever answer what the route would have answered with success.
 from __future__ import annotations
 
 import json
+import re
+import time
+from functools import partial
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
-from starlette.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
+from xinyong.api import check as check_api
+from xinyong.api import deps, errors
 from xinyong.api.screen import screen_one
+from xinyong.domain.actor import Actor
+from xinyong.errors import RateLimited, XinyongError
+from xinyong.services.check import check_for
 from xinyong.services.screening import KEY_PREFIX
 
 PATH = "/api/v1/screen"
+SEARCH_PATH = "/api/v1/search"
+MAX_QUERY = 100  # the route's max_length of q
+_PAGE = re.compile(r"[1-9]|1[0-9]|2[0-5]")  # the route's page: 1..25
+_CREDENTIALS = {b"authorization", b"x-api-key", b"x-operator-token", b"x-purpose"}
+_CREDENTIAL_COOKIES = (deps.SESSION_COOKIE.encode(), deps.OPERATOR_COOKIE.encode())
 MAX_BODY = 16 * 1024  # a single screening's body is ~100 bytes; larger ones go to the app
 FIELDS = ("identifier", "measure", "purpose")
 
 
-class ScreeningApp(FastAPI):
-    """The platform's FastAPI app, with a short path for a party's well-formed single screening.
+class XinyongApp(FastAPI):
+    """The platform's FastAPI app, with short paths for its two busiest requests: a party's
+    well-formed single screening, and the public's search of the one-click check.
 
-    The short path runs before the app's middleware (the framework's error, body-limit and
-    telemetry layers took about a quarter of a screening's time); everything else, and every
-    request the short path does not answer, goes through the whole app.
+    The short paths run before the app's middleware (the framework's error, body-limit and
+    telemetry layers, routing and dependency solving took more of a request's CPU than the
+    screening or the search itself); everything else, and every request a short path does not
+    answer, goes through the whole app.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = party_key(scope)
-        if key is None:
-            await super().__call__(scope, receive, send)
+        if key is not None:
+            await self._screen(key, scope, receive, send)
             return
+        search = public_search(scope)
+        if search is not None:
+            await self._search(search, scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    async def _screen(self, key: str, scope: Scope, receive: Receive, send: Send) -> None:
         messages, body = await read_body(receive, MAX_BODY)
-        content = await self._answer(key, body)
+        content = await self._screening(key, body)
         if content is None:
             await super().__call__(scope, replay(messages, receive), send)
             return
         await JSONResponse(content)(scope, receive, send)
 
-    async def _answer(self, key: str, body: bytes | None) -> dict[str, Any] | None:
+    async def _screening(self, key: str, body: bytes | None) -> dict[str, Any] | None:
         values = screening_fields(body)
         if values is None:
             return None
@@ -60,6 +84,46 @@ class ScreeningApp(FastAPI):
             # Nothing was recorded (a screening is recorded last, once its answer is known), so the
             # route runs it again and the app's error handlers give the one error shape.
             return None
+
+    async def _search(self, search: tuple[str, int, str], scope: Scope, receive: Receive, send: Send) -> None:
+        """``GET /api/v1/search`` by the public: the route's rate limit, service call and answer."""
+        q, page, lang = search
+        client = scope["client"][0] if scope.get("client") else "unknown"  # as deps.client_id
+        verdict = self.state.limiter.check(client, time.monotonic())
+        response: Response
+        if not verdict.allowed:
+            response = errors.api_error(RateLimited(verdict.retry_after))
+        else:
+            find = partial(check_for(self.state.platform, lang).search, Actor.public(), q, page)
+            try:
+                response = check_api.json_response(await run_in_threadpool(find))
+            except XinyongError as e:  # counted once by the limiter, as through the route
+                response = errors.api_error(e)
+        await response(scope, receive, send)
+
+
+def public_search(scope: Scope) -> tuple[str, int, str] | None:
+    """For ``GET /api/v1/search`` by the public with plainly valid parameters: (q, page, lang).
+
+    None for any other request: another path or method; any credential or declared purpose (an API
+    key, a bearer token, the operator token, a session or operator cookie, ``X-Purpose``); a query
+    with other or repeated parameters, no ``q``, a ``q`` over 100 characters, a ``page`` that is
+    not 1–25 written plainly or a ``lang`` other than zh and en. The route then answers (or
+    refuses) it, with the same rules.
+    """
+    if scope["type"] != "http" or scope["path"] != SEARCH_PATH or scope["method"] != "GET":
+        return None
+    for name, value in scope["headers"]:
+        if name in _CREDENTIALS or (name == b"cookie" and any(c in value for c in _CREDENTIAL_COOKIES)):
+            return None
+    pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)  # as Starlette
+    params = dict(pairs)
+    if len(params) != len(pairs) or not params.keys() <= {"q", "page", "lang"} or "q" not in params:
+        return None
+    q, page, lang = params["q"], params.get("page", "1"), params.get("lang", "zh")
+    if len(q) > MAX_QUERY or lang not in ("zh", "en") or not _PAGE.fullmatch(page):
+        return None
+    return q, int(page), lang
 
 
 def party_key(scope: Scope) -> str | None:
