@@ -38,6 +38,7 @@ _CANONICAL = drafts.canonical_json
 _encode_text = encode_basestring  # what that encoder writes a text as (ensure_ascii=False)
 _BAD = object()  # a cell whose conversion failed
 MEMO_LIMIT = 100_000  # remembered identifications / tiers per batch
+_Coded = tuple[Sequence[str | None], dict[str | None, Any]]  # a coded column: raw cells, text -> value
 
 
 class ChunkDrafter:
@@ -107,16 +108,21 @@ class ChunkDrafter:
         n = len(candidates)
         ok = bytearray(b"\x01") * n
         norm: dict[str, list[Any]] = {}
+        coded: dict[str, _Coded] = {}
         fields = self.validator.fields
         for i, code in self.cells:
-            norm[code] = self._convert(fields[code], columns[i], ok)
+            norm[code] = self._convert(fields[code], columns[i], ok, coded)
         self._check(norm, ok)
         proven = [j for j in range(n) if ok[j]]
         if not proven:
             return {}
-        return self._drafts(chunk, candidates, proven, norm)
+        return self._drafts(chunk, candidates, proven, norm, coded)
 
-    def _convert(self, f: Any, raw: Sequence[str | None], ok: bytearray) -> list[Any]:
+    def _convert(
+        self, f: Any, raw: Sequence[str | None], ok: bytearray, coded: dict[str, _Coded]
+    ) -> list[Any]:
+        """The column's normalised values (None where empty or invalid, the row marked not proven);
+        a coded column's raw cells and distinct conversions are kept in ``coded`` for encoding."""
         if f.type in _TEXT_TYPES:
             limit = f.max_length
             if limit is not None and max(map(len, filter(None, raw)), default=0) > limit:
@@ -140,6 +146,7 @@ class ChunkDrafter:
                 table[v] = _BAD
                 bad = True
         out = list(map(table.__getitem__, raw))
+        coded[f.code] = (raw, table)
         if bad:
             for j, v in enumerate(out):
                 if v is _BAD:
@@ -221,12 +228,17 @@ class ChunkDrafter:
     # ---- drafting proven rows
 
     def _drafts(
-        self, chunk: list[RawRow], candidates: list[int], proven: list[int], norm: dict[str, list[Any]]
+        self,
+        chunk: list[RawRow],
+        candidates: list[int],
+        proven: list[int],
+        norm: dict[str, list[Any]],
+        coded: dict[str, _Coded],
     ) -> dict[int, RecordDraft]:
         schema, item_code, unit = self.schema, self.item.code, self.unit
         identity_cols = [norm[c] for c in self.identity_codes]
         tier_cols = [norm[c] for c in self.tier_codes]
-        encoded = [self._encoded(c, norm[c]) for c in self.sorted_codes]
+        encoded = [self._encoded(c, norm[c], coded.get(c)) for c in self.sorted_codes]
         doc_col = norm.get(schema.document_number_field or "")
         date_col = norm.get(schema.decision_date_field or "")
         content_id, fromiso = drafts.content_id, date.fromisoformat
@@ -259,20 +271,21 @@ class ChunkDrafter:
             )
         return out
 
-    def _encoded(self, code: str, column: list[Any]) -> list[str | None]:
+    def _encoded(self, code: str, column: list[Any], coded: _Coded | None) -> list[str | None]:
         """Each cell as its ``"code":value`` member of the canonical JSON (None where absent).
 
         The members of a row, joined in code order, are ``drafts.canonical_fields`` of its values:
         that encoder (sorted keys, ``,``/``:``) writes each key and value so, text through the same
-        ``encode_basestring``. A coded column is encoded once per distinct value."""
+        ``encode_basestring``. Each distinct text is encoded once: a coded column's by its raw text
+        (which its value was converted from), so list values (multi-valued enums) need no hashing."""
         prefix = _CANONICAL(code) + ":"
-        if self.validator.fields[code].type in _TEXT_TYPES:
-            return [None if v is None else prefix + _encode_text(v) for v in column]
-        if any(isinstance(v, list) for v in column):  # a multi-valued enum: lists are not hashable
-            return [None if v is None else prefix + _CANONICAL(v) for v in column]
-        table: dict[Any, str | None] = {v: prefix + _CANONICAL(v) for v in set(column) if v is not None}
-        table[None] = None
-        return list(map(table.__getitem__, column))
+        if coded is None:
+            members: dict[str | None, str | None] = {None: None}
+            members.update((v, prefix + _encode_text(v)) for v in set(column) if v is not None)
+            return list(map(members.__getitem__, column))
+        raw, values = coded
+        table = {t: None if v is None or v is _BAD else prefix + _CANONICAL(v) for t, v in values.items()}
+        return list(map(table.__getitem__, raw))
 
     def _identify(self, key: tuple[Any, ...]) -> SubjectKey | None:
         """The subject of a valid row, or None when identification or the document rule fails."""
