@@ -8,6 +8,7 @@ values (whose conversion is remembered) must be reported on every row that has t
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from pathlib import Path
 
@@ -182,3 +183,37 @@ def test_loading_settings_end_with_the_batch(platform: Platform, tmp_path: Path)
     assert report.added == 1
     with platform.store.read() as conn:
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before
+
+
+def test_cycle_collector_is_paused_while_loading_and_restored(
+    platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector is off while chunks are written, and back on after the batch, even when it fails."""
+    real = q.insert_records
+    seen: list[bool] = []
+
+    def spying(conn, rows):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        if len(seen) == 2:
+            raise RuntimeError("disk full")
+        return real(conn, rows)
+
+    def load() -> ingest.BatchReport:
+        path = write_csv(tmp_path / "p.csv", platform.catalog, [penalty(len(seen) + 1)])
+        return ingest.ingest_file(
+            platform.store, platform.catalog, path, HOUSING, STAFF, IngestOptions(today=TODAY)
+        )
+
+    monkeypatch.setattr(q, "insert_records", spying)
+    assert gc.isenabled()
+    assert load().added == 1
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(RuntimeError, match="disk full"):
+        load()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert load().added == 1
+        assert not gc.isenabled()  # off before, left off
+    finally:
+        gc.enable()

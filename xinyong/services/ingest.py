@@ -24,6 +24,7 @@ stay index lookups; on SQLite the connection gets a larger page cache while load
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import heapq
 import multiprocessing
@@ -32,6 +33,7 @@ import time
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -287,7 +289,7 @@ def _ingest(
         with store.write() as conn:
             _open_batch(conn, report, source, actor)
             q.check_batch_keys(conn, catalog.version, report.unit, report.batch_id)
-            with loading(conn):
+            with loading(conn), _cycle_collection_paused():
                 run.load(conn, progress)
             if report.problem_count and not options.accept_valid:
                 raise _Rejected
@@ -570,6 +572,22 @@ class _Run:
             self.stamp,
             self.stamp,
         )
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Python's cycle collector off while a batch loads: its full passes over the rows, drafts and
+    pickles in flight (none in cycles) took about a third of the CPU of a 100,000-row load drafted
+    by a second process, which inherits the paused collector (forked, it also no longer touches,
+    and so copies, the pages it shares with this one). Reference counting still frees everything;
+    the collector is back on (if it was on) when the load ends, also on failure."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def _spare_core() -> bool:
