@@ -50,6 +50,7 @@ from xinyong.errors import InvalidInput, NotFound, NotPermitted, Problem, Xinyon
 from xinyong.ingest import drafts
 from xinyong.ingest.columnar import ChunkDrafter
 from xinyong.ingest.drafts import RecordDraft, SchemaRoles
+from xinyong.ingest.handover import Packer, Unpacker
 from xinyong.ingest.headers import ColumnMap, choose_item, map_header
 from xinyong.search.normalise import normalise_name
 from xinyong.services import events, units
@@ -386,6 +387,7 @@ class _Run:
         worker = context.Process(target=_draft_worker, args=(self, send), daemon=True)
         worker.start()
         send.close()
+        unpacker = Unpacker()
         try:
             while True:
                 try:
@@ -398,10 +400,10 @@ class _Run:
                     raise message[1]
                 if message[0] == "crash":
                     raise RuntimeError(f"the drafting process failed: {message[1]}")
-                _, found, held, rows, rejected = message
+                _, packed, held, rows, rejected = message
                 self.report.rows += rows
                 self.report.rejected_rows += rejected
-                yield found, held
+                yield unpacker.unpack(packed), held
         finally:
             receive.close()
             if worker.is_alive():
@@ -563,7 +565,7 @@ class _Run:
             self.report.unit,
             d.document_number,
             d.decision_date,
-            d.tier.value,
+            str(d.tier),  # a StrEnum: its value (faster than the .value property, row by row)
             RawJson(d.fields),
             "current",
             supersedes,
@@ -609,13 +611,14 @@ def _widen(pipe: Any) -> None:
 
 
 def _draft_worker(run: _Run, out: Any) -> None:
-    """The drafting process: sends ("chunk", drafts, problems, rows, rejected rows) per chunk, then
-    ("end",), or ("invalid", error) when the file fails while being read, or ("crash", text)."""
+    """The drafting process: sends ("chunk", drafts packed, problems, rows, rejected rows) per chunk,
+    then ("end",), or ("invalid", error) when the file fails while being read, or ("crash", text)."""
     try:
         rows = rejected = 0
+        packer = Packer()
         for found, held in run.drafted():
             report = run.report
-            out.send(("chunk", found, held, report.rows - rows, report.rejected_rows - rejected))
+            out.send(("chunk", packer.pack(found), held, report.rows - rows, report.rejected_rows - rejected))
             rows, rejected = report.rows, report.rejected_rows
         out.send(("end",))
     except InvalidInput as e:

@@ -132,7 +132,7 @@ def _sqlite_in(
     for start in range(0, len(values), IN_CHUNK):
         part = tuple(values[start : start + IN_CHUNK])
         statement = sql.format(",".join("?" * len(part)))
-        out.extend(tuple(r) for r in conn.exec_driver_sql(statement, before + part))
+        out.extend(map(tuple, conn.exec_driver_sql(statement, before + part).fetchall()))
     return out
 
 
@@ -195,10 +195,12 @@ def _driver_rows(
 
 
 def _converted(values: Sequence[Any], proc: Callable[[Any], Any]) -> tuple[Any, ...]:
-    """A column's bind-processed values: JSON text already serialised passes as it is."""
-    if all(type(v) is RawJson for v in values):
+    """A column's bind-processed values: JSON text already serialised passes as it is. The values'
+    types are looked at once each (a column has one or two), not value by value."""
+    kinds = set(map(type, values))
+    if kinds == {RawJson}:
         return tuple(values)
-    if any(isinstance(v, dict | list | RawJson) for v in values):
+    if any(issubclass(k, dict | list | RawJson) for k in kinds):
         return tuple(str(v) if isinstance(v, RawJson) else proc(v) for v in values)
     table = {v: proc(v) for v in set(values)}
     return tuple(map(table.__getitem__, values))
