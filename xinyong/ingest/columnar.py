@@ -27,6 +27,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from xinyong.catalog import Catalog, CatalogItem, FieldType
+from xinyong.domain.enums import Tier
 from xinyong.domain.validation import FieldError, RowValidator
 from xinyong.errors import Problem
 from xinyong.ingest import drafts
@@ -80,8 +81,10 @@ class ChunkDrafter:
             ],
             present,
         )
+        self.tier_rest = tuple(c for c in self.tier_codes if c != schema.decision_date_field)
         self.sorted_codes = tuple(sorted(present))
         self.identities: dict[tuple[Any, ...], SubjectKey | None] = {}
+        self.tiers: dict[tuple[int, tuple[str | None, ...]], Tier] = {}
 
     def draft_chunk(
         self, chunk: list[RawRow], reference: Callable[[RawRow], RecordDraft | None]
@@ -237,12 +240,13 @@ class ChunkDrafter:
     ) -> dict[int, RecordDraft]:
         schema, item_code, unit = self.schema, self.item.code, self.unit
         identity_cols = [norm[c] for c in self.identity_codes]
-        tier_cols = [norm[c] for c in self.tier_codes]
-        encoded = [self._encoded(c, norm[c], coded.get(c)) for c in self.sorted_codes]
+        members = {c: self._encoded(c, norm[c], coded.get(c)) for c in self.sorted_codes}
+        encoded = list(members.values())
+        tier_cols = [members[c] for c in self.tier_rest]  # a value's member text stands for it
         doc_col = norm.get(schema.document_number_field or "")
         date_col = norm.get(schema.decision_date_field or "")
         content_id, fromiso = drafts.content_id, date.fromisoformat
-        tier_codes, tier_of = self.tier_codes, self._tier
+        tier_of = self._tier
         identities = zip(*identity_cols, strict=True) if identity_cols else iter(lambda: (), None)
         tiers = zip(*tier_cols, strict=True) if tier_cols else iter(lambda: (), None)
         out: dict[int, RecordDraft] = {}
@@ -265,7 +269,7 @@ class ChunkDrafter:
                 subject=subject,
                 document_number=doc_col[j] if doc_col is not None else None,
                 decision_date=fromiso(decided) if decided else None,
-                tier=tier_of({c: v for c, v in zip(tier_codes, tier_key, strict=True) if v is not None}),
+                tier=tier_of(decided, tier_key, norm, j),
                 fields=fields_json,
                 source_row=chunk[k][0],
             )
@@ -300,8 +304,21 @@ class ChunkDrafter:
         self.identities[key] = result
         return result
 
-    def _tier(self, values: dict[str, Any]) -> Any:
-        return drafts.record_tier(self.catalog, self.roles, self.item, values, self.rulesets)
+    def _tier(self, decided: Any, key: tuple[str | None, ...], norm: dict[str, list[Any]], j: int) -> Tier:
+        """Row ``j``'s tier (``drafts.record_tier``), remembered per rule set and ``key`` (the row's
+        other tier fields as member texts): decision dates vary far more than the tiers they give."""
+        ruleset = drafts.tier_ruleset(self.catalog, self.roles, self.item, decided, self.rulesets)
+        if ruleset is None:
+            return self.item.tier
+        memo = (id(ruleset), key)  # the rule sets stay alive in the catalog and self.rulesets
+        found = self.tiers.get(memo)
+        if found is None:
+            values = {c: norm[c][j] for c in self.tier_rest if norm[c][j] is not None}
+            found = drafts.classified_tier(self.roles, ruleset, values)
+            if len(self.tiers) >= MEMO_LIMIT:
+                self.tiers.clear()
+            self.tiers[memo] = found
+        return found
 
 
 def _present(codes: list[str | None], present: set[str]) -> tuple[str, ...]:
