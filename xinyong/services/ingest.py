@@ -16,10 +16,14 @@ looked up with one statement per question (``dialect.among``; plain driver SQL o
 written through the bulk path (COPY on PostgreSQL, executemany on SQLite). The keys every record
 of a batch shares (catalog version, unit, batch) are checked once per batch, not per row
 (``records.check_batch_keys``). A large CSV or JSON-lines file is read and drafted by a forked
-second process while this one writes, when a core is spare. On PostgreSQL the next chunk is
-validated while a writer thread stores the last, and the loaded tables' lookup columns are
-re-analysed inside the transaction as they double (``FreshStatistics``), so per-chunk lookups
-stay index lookups; on SQLite the connection gets a larger page cache while loading.
+second process while this one writes, when a core is spare; the drafts cross the pipe as columns,
+each subject once (``xinyong.ingest.handover``). The first chunks of a batch are smaller, so that
+writing starts early. On PostgreSQL the next chunk is validated while a writer thread stores the
+last, new subjects go in as one INSERT from arrays per chunk, and the loaded tables' lookup columns
+are re-analysed inside the transaction as they double (``FreshStatistics``), so per-chunk lookups
+stay index lookups; on SQLite the connection gets a larger page cache while loading and new
+subjects go in many rows per INSERT (their name-search triggers cost per statement). Python's
+cycle collector is paused while a batch loads (none of the rows, drafts or chunks form cycles).
 """
 
 from __future__ import annotations
