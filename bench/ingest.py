@@ -246,6 +246,7 @@ def child_ingest(url: str, path: Path, profile: bool) -> dict[str, Any]:
 
         profiler = cProfile.Profile()
         profiler.enable()
+    drafting = drafting_mode(path)
     cpu = cpu_seconds()
     started = time.perf_counter()
     report = ingest_file(
@@ -282,7 +283,17 @@ def child_ingest(url: str, path: Path, profile: bool) -> dict[str, Any]:
         "last_rate": segment_rate(marks, 0.9, 1.0),
         **report.summary(),
         "first_problems": [p.as_dict() for p in report.problems[:5]],
+        "drafting": drafting,
     }
+
+
+def drafting_mode(path: Path) -> str:
+    """Whether ingestion will draft in a forked second process: it decides by the file's size and the
+    load average as it starts, so on a busy machine the figures are those of drafting in-process."""
+    from xinyong.services import ingest
+
+    forked = path.stat().st_size >= ingest.PROCESS_MIN_BYTES and ingest._spare_core()
+    return f"{'forked process' if forked else 'in-process'} (load average {os.getloadavg()[0]:.1f})"
 
 
 def segment_rate(marks: list[tuple[int, float]], start: float, end: float) -> float | None:
@@ -582,6 +593,8 @@ def report(
         "PostgreSQL server time and memory not counted; RSS includes the interpreter and imports"
     )
     for db, _n, ing, _ in runs:
+        if ing.get("drafting"):
+            print(f"drafting {db}: {ing['drafting']}")
         first, last = ing.get("first_rate"), ing.get("last_rate")
         if first and last:
             print(

@@ -8,6 +8,7 @@ values (whose conversion is remembered) must be reported on every row that has t
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from pathlib import Path
 
@@ -47,6 +48,15 @@ def mixed_rows() -> list[dict[str, str]]:
     ]
 
 
+def chunk_ends(rows: int, chunk: int) -> list[int]:
+    """Rows read at the end of each chunk: CHUNK_ROWS / RAMP rows first, twice as many each time."""
+    ends, size = [], max(1, chunk // ingest.RAMP)
+    while not ends or ends[-1] < rows:
+        ends.append(min(rows, (ends[-1] if ends else 0) + size))
+        size = min(chunk, size * 2)
+    return ends
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 1000])
 def test_outcome_and_report_do_not_depend_on_the_chunk_size(
     platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
@@ -73,7 +83,7 @@ def test_outcome_and_report_do_not_depend_on_the_chunk_size(
         (9, "CF_CFLB", "field.enum"),
     ]
     assert report.problems[0].message == report.problems[2].message  # a remembered error, reported twice
-    assert seen == sorted(seen) and seen[-1] == 9 and len(seen) == -(-9 // chunk)
+    assert seen == chunk_ends(9, chunk)  # progress after each chunk; the first chunks are smaller
     assert count(platform, records) == 4  # rows 2, 3, 5 and 10
     assert count(platform, subjects) == 3  # Huawei, Tencent, the person
     assert count(platform, subject_names) == 3
@@ -182,3 +192,37 @@ def test_loading_settings_end_with_the_batch(platform: Platform, tmp_path: Path)
     assert report.added == 1
     with platform.store.read() as conn:
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before
+
+
+def test_cycle_collector_is_paused_while_loading_and_restored(
+    platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector is off while chunks are written, and back on after the batch, even when it fails."""
+    real = q.insert_records
+    seen: list[bool] = []
+
+    def spying(conn, rows):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        if len(seen) == 2:
+            raise RuntimeError("disk full")
+        return real(conn, rows)
+
+    def load() -> ingest.BatchReport:
+        path = write_csv(tmp_path / "p.csv", platform.catalog, [penalty(len(seen) + 1)])
+        return ingest.ingest_file(
+            platform.store, platform.catalog, path, HOUSING, STAFF, IngestOptions(today=TODAY)
+        )
+
+    monkeypatch.setattr(q, "insert_records", spying)
+    assert gc.isenabled()
+    assert load().added == 1
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(RuntimeError, match="disk full"):
+        load()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert load().added == 1
+        assert not gc.isenabled()  # off before, left off
+    finally:
+        gc.enable()

@@ -9,6 +9,7 @@ half-way, and a failure inside the drafting process leaves the store as it was.
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,10 @@ from ingest_helpers import HOUSING, penalty, write_csv
 from sqlalchemy import func, select
 
 from xinyong.domain.actor import Actor
+from xinyong.domain.enums import SubjectKind, Tier
+from xinyong.ingest import handover
 from xinyong.ingest.columnar import ChunkDrafter
+from xinyong.ingest.drafts import RecordDraft, SubjectKey
 from xinyong.services import ingest
 from xinyong.services.ingest import IngestOptions
 from xinyong.services.platform import Platform
@@ -149,3 +153,30 @@ def test_a_failure_in_the_drafting_process_leaves_the_store_as_before(
             platform.store, platform.catalog, path, HOUSING, SYSTEM, IngestOptions(today=TODAY)
         )
     assert (count(records), count(batches), count(subjects)) == before
+
+
+def test_drafts_handed_over_packed_are_equal_to_those_drafted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Packed into columns, pickled and unpacked, chunk after chunk: the same drafts in the same
+    order, also when both sides start their table of subjects over."""
+    monkeypatch.setattr(handover, "SUBJECTS_KEPT", 2)
+    people = [
+        SubjectKey(SubjectKind.INDIVIDUAL, "resident_id", f"11010519491231002{n}", f"张{n}") for n in range(4)
+    ]
+    firm = SubjectKey(SubjectKind.ENTERPRISE, "uscc", "91440300708461136T", "腾讯", False, (("x", "y"),))
+
+    def draft(n: int, subject: SubjectKey) -> RecordDraft:
+        decided = date(2026, 1, 1 + n % 28) if n % 3 else None
+        tier = (Tier.MINOR, Tier.GENERAL, Tier.SERIOUS)[n % 3]
+        return RecordDraft(
+            f"id{n}", "administrative_penalty", subject, f"doc{n}" if n % 2 else None, decided, tier, "{}", n
+        )
+
+    chunks = [
+        [draft(1, firm), draft(2, people[0]), draft(3, firm)],
+        [draft(4, people[1]), draft(5, people[2]), draft(6, firm)],
+        [],
+        [draft(7, people[3]), draft(8, people[0]), draft(9, firm)],
+    ]
+    packer, unpacker = handover.Packer(), handover.Unpacker()
+    for chunk in chunks:
+        assert unpacker.unpack(pickle.loads(pickle.dumps(packer.pack(chunk)))) == chunk

@@ -27,6 +27,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from xinyong.catalog import Catalog, CatalogItem, FieldType
+from xinyong.domain.enums import Tier
 from xinyong.domain.validation import FieldError, RowValidator
 from xinyong.errors import Problem
 from xinyong.ingest import drafts
@@ -38,6 +39,7 @@ _CANONICAL = drafts.canonical_json
 _encode_text = encode_basestring  # what that encoder writes a text as (ensure_ascii=False)
 _BAD = object()  # a cell whose conversion failed
 MEMO_LIMIT = 100_000  # remembered identifications / tiers per batch
+_Coded = tuple[Sequence[str | None], dict[str | None, Any]]  # a coded column: raw cells, text -> value
 
 
 class ChunkDrafter:
@@ -79,8 +81,10 @@ class ChunkDrafter:
             ],
             present,
         )
+        self.tier_rest = tuple(c for c in self.tier_codes if c != schema.decision_date_field)
         self.sorted_codes = tuple(sorted(present))
         self.identities: dict[tuple[Any, ...], SubjectKey | None] = {}
+        self.tiers: dict[tuple[int, tuple[str | None, ...]], Tier] = {}
 
     def draft_chunk(
         self, chunk: list[RawRow], reference: Callable[[RawRow], RecordDraft | None]
@@ -107,16 +111,21 @@ class ChunkDrafter:
         n = len(candidates)
         ok = bytearray(b"\x01") * n
         norm: dict[str, list[Any]] = {}
+        coded: dict[str, _Coded] = {}
         fields = self.validator.fields
         for i, code in self.cells:
-            norm[code] = self._convert(fields[code], columns[i], ok)
+            norm[code] = self._convert(fields[code], columns[i], ok, coded)
         self._check(norm, ok)
         proven = [j for j in range(n) if ok[j]]
         if not proven:
             return {}
-        return self._drafts(chunk, candidates, proven, norm)
+        return self._drafts(chunk, candidates, proven, norm, coded)
 
-    def _convert(self, f: Any, raw: Sequence[str | None], ok: bytearray) -> list[Any]:
+    def _convert(
+        self, f: Any, raw: Sequence[str | None], ok: bytearray, coded: dict[str, _Coded]
+    ) -> list[Any]:
+        """The column's normalised values (None where empty or invalid, the row marked not proven);
+        a coded column's raw cells and distinct conversions are kept in ``coded`` for encoding."""
         if f.type in _TEXT_TYPES:
             limit = f.max_length
             if limit is not None and max(map(len, filter(None, raw)), default=0) > limit:
@@ -140,6 +149,7 @@ class ChunkDrafter:
                 table[v] = _BAD
                 bad = True
         out = list(map(table.__getitem__, raw))
+        coded[f.code] = (raw, table)
         if bad:
             for j, v in enumerate(out):
                 if v is _BAD:
@@ -221,16 +231,22 @@ class ChunkDrafter:
     # ---- drafting proven rows
 
     def _drafts(
-        self, chunk: list[RawRow], candidates: list[int], proven: list[int], norm: dict[str, list[Any]]
+        self,
+        chunk: list[RawRow],
+        candidates: list[int],
+        proven: list[int],
+        norm: dict[str, list[Any]],
+        coded: dict[str, _Coded],
     ) -> dict[int, RecordDraft]:
         schema, item_code, unit = self.schema, self.item.code, self.unit
         identity_cols = [norm[c] for c in self.identity_codes]
-        tier_cols = [norm[c] for c in self.tier_codes]
-        encoded = [self._encoded(c, norm[c]) for c in self.sorted_codes]
+        members = {c: self._encoded(c, norm[c], coded.get(c)) for c in self.sorted_codes}
+        encoded = list(members.values())
+        tier_cols = [members[c] for c in self.tier_rest]  # a value's member text stands for it
         doc_col = norm.get(schema.document_number_field or "")
         date_col = norm.get(schema.decision_date_field or "")
         content_id, fromiso = drafts.content_id, date.fromisoformat
-        tier_codes, tier_of = self.tier_codes, self._tier
+        tier_of = self._tier
         identities = zip(*identity_cols, strict=True) if identity_cols else iter(lambda: (), None)
         tiers = zip(*tier_cols, strict=True) if tier_cols else iter(lambda: (), None)
         out: dict[int, RecordDraft] = {}
@@ -253,26 +269,27 @@ class ChunkDrafter:
                 subject=subject,
                 document_number=doc_col[j] if doc_col is not None else None,
                 decision_date=fromiso(decided) if decided else None,
-                tier=tier_of({c: v for c, v in zip(tier_codes, tier_key, strict=True) if v is not None}),
+                tier=tier_of(decided, tier_key, norm, j),
                 fields=fields_json,
                 source_row=chunk[k][0],
             )
         return out
 
-    def _encoded(self, code: str, column: list[Any]) -> list[str | None]:
+    def _encoded(self, code: str, column: list[Any], coded: _Coded | None) -> list[str | None]:
         """Each cell as its ``"code":value`` member of the canonical JSON (None where absent).
 
         The members of a row, joined in code order, are ``drafts.canonical_fields`` of its values:
         that encoder (sorted keys, ``,``/``:``) writes each key and value so, text through the same
-        ``encode_basestring``. A coded column is encoded once per distinct value."""
+        ``encode_basestring``. Each distinct text is encoded once: a coded column's by its raw text
+        (which its value was converted from), so list values (multi-valued enums) need no hashing."""
         prefix = _CANONICAL(code) + ":"
-        if self.validator.fields[code].type in _TEXT_TYPES:
-            return [None if v is None else prefix + _encode_text(v) for v in column]
-        if any(isinstance(v, list) for v in column):  # a multi-valued enum: lists are not hashable
-            return [None if v is None else prefix + _CANONICAL(v) for v in column]
-        table: dict[Any, str | None] = {v: prefix + _CANONICAL(v) for v in set(column) if v is not None}
-        table[None] = None
-        return list(map(table.__getitem__, column))
+        if coded is None:
+            members: dict[str | None, str | None] = {None: None}
+            members.update((v, prefix + _encode_text(v)) for v in set(column) if v is not None)
+            return list(map(members.__getitem__, column))
+        raw, values = coded
+        table = {t: None if v is None or v is _BAD else prefix + _CANONICAL(v) for t, v in values.items()}
+        return list(map(table.__getitem__, raw))
 
     def _identify(self, key: tuple[Any, ...]) -> SubjectKey | None:
         """The subject of a valid row, or None when identification or the document rule fails."""
@@ -287,8 +304,21 @@ class ChunkDrafter:
         self.identities[key] = result
         return result
 
-    def _tier(self, values: dict[str, Any]) -> Any:
-        return drafts.record_tier(self.catalog, self.roles, self.item, values, self.rulesets)
+    def _tier(self, decided: Any, key: tuple[str | None, ...], norm: dict[str, list[Any]], j: int) -> Tier:
+        """Row ``j``'s tier (``drafts.record_tier``), remembered per rule set and ``key`` (the row's
+        other tier fields as member texts): decision dates vary far more than the tiers they give."""
+        ruleset = drafts.tier_ruleset(self.catalog, self.roles, self.item, decided, self.rulesets)
+        if ruleset is None:
+            return self.item.tier
+        memo = (id(ruleset), key)  # the rule sets stay alive in the catalog and self.rulesets
+        found = self.tiers.get(memo)
+        if found is None:
+            values = {c: norm[c][j] for c in self.tier_rest if norm[c][j] is not None}
+            found = drafts.classified_tier(self.roles, ruleset, values)
+            if len(self.tiers) >= MEMO_LIMIT:
+                self.tiers.clear()
+            self.tiers[memo] = found
+        return found
 
 
 def _present(codes: list[str | None], present: set[str]) -> tuple[str, ...]:

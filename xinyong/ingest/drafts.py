@@ -182,23 +182,39 @@ def record_tier(
     rulesets: dict[str, RuleSet | None] | None = None,
 ) -> Tier:
     """The record's tier; ``rulesets`` remembers the rule set per decision date across a batch."""
-    if item.publicity not in ("penalty_publicity", "samr_penalty_publicity") or roles.category_field is None:
-        return item.tier
-    decided = values.get(roles.schema.decision_date_field or "")
-    if not decided:
-        return item.tier
-    if rulesets is None:
-        ruleset = _ruleset_on(catalog, item.publicity, decided)
-    elif decided in rulesets:
-        ruleset = rulesets[decided]
-    else:
-        ruleset = rulesets[decided] = _ruleset_on(catalog, item.publicity, decided)
+    ruleset = tier_ruleset(catalog, roles, item, values.get(roles.schema.decision_date_field or ""), rulesets)
     if ruleset is None:
         return item.tier
+    return classified_tier(roles, ruleset, values)
+
+
+def tier_ruleset(
+    catalog: Catalog,
+    roles: SchemaRoles,
+    item: CatalogItem,
+    decided: Any,
+    rulesets: dict[str, RuleSet | None] | None = None,
+) -> RuleSet | None:
+    """The rule set that classifies a record decided on ``decided`` (ISO text); None when the
+    record simply has its item's tier (not penalty information, no date, no rule set in force)."""
+    if item.publicity not in ("penalty_publicity", "samr_penalty_publicity") or roles.category_field is None:
+        return None
+    if not decided:
+        return None
+    if rulesets is None:
+        return _ruleset_on(catalog, item.publicity, decided)
+    if decided in rulesets:
+        return rulesets[decided]
+    ruleset = rulesets[decided] = _ruleset_on(catalog, item.publicity, decided)
+    return ruleset
+
+
+def classified_tier(roles: SchemaRoles, ruleset: RuleSet, values: dict[str, Any]) -> Tier:
+    """The tier of penalty information by ``ruleset`` (``values``: the record's, its date aside)."""
     fine = values.get(FINE_FIELD)
     return classify_penalty_tier(
         ruleset,
-        values.get(roles.category_field, []),
+        values.get(roles.category_field or "", []),
         Decimal(fine) if fine is not None else None,
         values.get(roles.schema.subject_category_field or ""),
     )

