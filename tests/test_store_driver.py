@@ -189,3 +189,21 @@ def test_a_write_now_starts_only_when_nothing_would_make_it_wait(tmp_path: Path)
         assert raw.execute("PRAGMA busy_timeout").fetchone() == (30_000,)  # the handler is back
     finally:
         store.dispose()
+
+
+def test_a_failed_read_gives_its_connection_back_as_the_pool_handed_it_out(engine: Engine) -> None:
+    store = create_store(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+    try:
+        with pytest.raises(exc.DBAPIError), store.driver_read() as raw:
+            raw.cursor().execute("SELECT no_such_column FROM relying_parties")
+        fairy = store.engine.raw_connection()  # the pool's only connection: the one that failed
+        try:
+            raw = fairy.driver_connection
+            if store.dialect == "postgresql":
+                assert raw.autocommit is False  # else SQLAlchemy's transactions would commit each statement
+            else:
+                assert not raw.in_transaction
+        finally:
+            fairy.close()
+    finally:
+        store.dispose()

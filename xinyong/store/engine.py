@@ -116,6 +116,18 @@ def begin_immediate(raw: Any, busy_timeout_ms: int) -> None:
         raw.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
 
 
+def _return_failed(fairy: Any) -> None:
+    """Return to the pool a connection whose use raised, as the pool handed it out: psycopg out of
+    the autocommit of driver_read (or dropped, when even that fails: the connection is broken)."""
+    raw = fairy.driver_connection
+    if getattr(raw, "autocommit", False) is True:
+        try:
+            raw.autocommit = False
+        except Exception:
+            fairy.invalidate()
+    fairy.close()
+
+
 def _begin_immediate_now(raw: Any) -> bool:
     """``BEGIN IMMEDIATE`` on a pysqlite connection if SQLite's write lock is free now; False if not."""
     timeout = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
@@ -250,10 +262,10 @@ class Store:
                 raw.autocommit = True  # psycopg: no BEGIN and ROLLBACK round trips around the reads
             yield raw
         except self._driver_error as e:
-            fairy.close()
+            _return_failed(fairy)
             raise _translated(e, self._driver_error) from e
         except BaseException:
-            fairy.close()
+            _return_failed(fairy)
             raise
         if sqlite:
             raw.rollback()
@@ -315,6 +327,8 @@ class Store:
             fairy = self._writer.raw_connection()
             raw: Any = fairy.driver_connection
             try:
+                if getattr(raw, "autocommit", False) is True:  # psycopg: never write outside a transaction
+                    raw.autocommit = False
                 if self.dialect == "sqlite":
                     begin_immediate(raw, int(raw.execute("PRAGMA busy_timeout").fetchone()[0]))
                 yield raw
