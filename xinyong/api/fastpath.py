@@ -1,16 +1,18 @@
-"""A short path through the app for the busiest request: a relying party's single screening.
+"""Short paths through the app for its busiest requests: a relying party's single screening and
+the public's search of the one-click check.
 
 ``POST /api/v1/screen`` (联合奖惩核查) is sent by ticketing, bidding and hiring systems at high rates,
-and each one is small: an indexed lookup and a queued record. Through FastAPI's full stack (its
-middleware, routing, dependency solving, body validation and response wrappers) the framework cost
-more CPU than the screening itself (bench/screen.py). The app's ``__call__`` answers the well-formed
-request of a party's screening key (``X-Api-Key: xyp_…``, a JSON body with the three string fields)
-with the same service call and the same JSON response as the route (:func:`xinyong.api.screen.
-screen_one`). Everything else goes on to the app unchanged, with the body it has read replayed:
-another path or method, an account's key or a bearer token, a body that is not a JSON object of
-three strings (the route's validation then answers with the usual 422), and every refusal the service
-raises (the route runs again and the app's error handlers give the one error shape). So the short
-path can only ever answer what the route would have answered with success.
+and each one is small: an indexed lookup and a queued record. ``GET /api/v1/search`` (一键查询) is
+what most visitors send. Through FastAPI's full stack (its middleware, routing, dependency solving,
+parameter validation and response wrappers) the framework cost more CPU than the screening or the
+search itself (bench/screen.py, bench/check.py). The app's ``__call__`` answers the plainly valid
+request with the same service call, rate limit and JSON as the route (:func:`xinyong.api.screen.
+screen_one`; ``Check.search`` and ``json_response`` of xinyong.api.check). Everything else goes on
+to the app unchanged, a screening's body replayed: another path or method, any other credential,
+a body or query the route's validation would have to judge, and, for screening, every refusal the
+service raises (the route runs it again: nothing was recorded). A search's refusals (and the
+limit's 429) are answered here with the API's one error shape (``errors.api_error``), so that the
+limiter counts each request once. So a short path only ever answers what the route would have.
 """
 
 from __future__ import annotations
