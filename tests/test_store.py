@@ -10,7 +10,7 @@ from xinyong.domain.actor import Actor
 from xinyong.errors import ConfigurationError
 from xinyong.services import events
 from xinyong.store import Store
-from xinyong.store.engine import make_engine
+from xinyong.store.engine import SQLITE_MMAP_BYTES, make_engine
 from xinyong.store.migrate import current_revision, differences, downgrade, upgrade
 from xinyong.store.tables import events as events_table
 from xinyong.store.tables import metadata
@@ -45,6 +45,7 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
     with eng.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_MMAP_BYTES  # reads mapped
 
 
 def test_unsupported_url_is_a_clear_error() -> None:
