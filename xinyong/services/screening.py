@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import insert, select, update
 
 from xinyong.catalog import Catalog
 from xinyong.catalog.lists import Measure, of
@@ -254,9 +254,11 @@ def screen_bulk(
     m = _entitled(catalog, party, measure, purpose)
     with _cycle_collection_paused():
         values = [i.strip().upper() for i in identifiers]
+        with store.driver_read() as raw:  # the lookups in a read: the write lock is held for the record only
+            hits = _lookup(raw, m, values, today)
+        row = _row(party, m.code, purpose, today, "bulk", values, hits)
         with store.write() as conn:
-            hits = _lookup(conn.connection.driver_connection, m, values, today)
-            sid = _record(conn, party, m.code, purpose, today, "bulk", values, hits)
+            sid = int(conn.execute(insert(screenings).returning(screenings.c.id).values(**row)).scalar_one())
         answer = _Answers(catalog, m, today)
         restricted = [answer(v, hits[v]) for v in values if v in hits]
     return {
@@ -395,21 +397,6 @@ def _day(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
-
-
-def _record(
-    conn: Connection,
-    party: Party,
-    measure: str,
-    purpose: str,
-    today: date,
-    mode: str,
-    values: list[str],
-    hits: dict[str, Hit],
-) -> int:
-    """One row per screening: who, purpose, measure, day, and every identifier with its result."""
-    row = _row(party, measure, purpose, today, mode, values, hits)
-    return int(conn.execute(insert(screenings).returning(screenings.c.id).values(**row)).scalar_one())
 
 
 def _row(
