@@ -28,7 +28,6 @@ cycle collector is paused while a batch loads (none of the rows, drafts or chunk
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import heapq
 import multiprocessing
@@ -37,7 +36,6 @@ import time
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -57,7 +55,7 @@ from xinyong.ingest.drafts import RecordDraft, SchemaRoles
 from xinyong.ingest.handover import Packer, Unpacker
 from xinyong.ingest.headers import ColumnMap, choose_item, map_header
 from xinyong.search.normalise import normalise_name
-from xinyong.services import events, units
+from xinyong.services import collector, events, units
 from xinyong.store import Store
 from xinyong.store import records as q
 from xinyong.store.dialect import FreshStatistics, RawJson, loading
@@ -295,7 +293,7 @@ def _ingest(
         with store.write() as conn:
             _open_batch(conn, report, source, actor)
             q.check_batch_keys(conn, catalog.version, report.unit, report.batch_id)
-            with loading(conn), _cycle_collection_paused():
+            with loading(conn), collector.paused():
                 run.load(conn, progress)
             if report.problem_count and not options.accept_valid:
                 raise _Rejected
@@ -579,22 +577,6 @@ class _Run:
             self.stamp,
             self.stamp,
         )
-
-
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """Python's cycle collector off while a batch loads: its full passes over the rows, drafts and
-    pickles in flight (none in cycles) took about a third of the CPU of a 100,000-row load drafted
-    by a second process, which inherits the paused collector (forked, it also no longer touches,
-    and so copies, the pages it shares with this one). Reference counting still frees everything;
-    the collector is back on (if it was on) when the load ends, also on failure."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _spare_core() -> bool:

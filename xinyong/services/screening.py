@@ -10,14 +10,12 @@ screening is recorded (party, purpose, measure, day, and each identifier's resul
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import secrets
 import sqlite3
 import zlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,7 +30,7 @@ from xinyong.domain.lists import ListState
 from xinyong.domain.measures import applies_to, binds_person, end_of
 from xinyong.domain.permissions import require
 from xinyong.errors import Conflict, InvalidInput, NotFound, NotPermitted, Problem
-from xinyong.services import events
+from xinyong.services import collector, events
 from xinyong.store import Store, groupcommit
 from xinyong.store.tables import relying_parties, screenings
 
@@ -252,7 +250,7 @@ def screen_bulk(
             rule="screen.bulk_limit",
         )
     m = _entitled(catalog, party, measure, purpose)
-    with _cycle_collection_paused():
+    with collector.paused():
         values = [i.strip().upper() for i in identifiers]
         with store.driver_read() as raw:  # the lookups in a read: the write lock is held for the record only
             hits = _lookup(raw, m, values, today)
@@ -268,21 +266,6 @@ def screen_bulk(
         "restricted": len(restricted),
         "results": restricted,
     }
-
-
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """Python's cycle collector off while a bulk screening builds its millions of rows, hits and
-    answers (none of which form cycles): its full passes over them took 4.6 of 10.6 s for
-    1,000,000 ids against 10,000,000 entries (bench/screen.py). Reference counting still frees
-    everything; the collector is back on (if it was on) when the screening ends."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 @dataclass(frozen=True)

@@ -309,15 +309,8 @@ class Store:
             if not _begin_immediate_now(raw):
                 yield None
                 return
-            try:
+            with self._committed(raw):
                 yield raw
-                raw.commit()
-            except self._driver_error as e:
-                raw.rollback()
-                raise _translated(e, self._driver_error) from e
-            except BaseException:
-                raw.rollback()
-                raise
         finally:
             self._write_lock.release()
             self._give_back(fairy)
@@ -332,20 +325,28 @@ class Store:
             fairy = self._writer.raw_connection()
             raw: Any = fairy.driver_connection
             try:
-                if getattr(raw, "autocommit", False) is True:  # psycopg: never write outside a transaction
-                    raw.autocommit = False
-                if self.dialect == "sqlite":
-                    begin_immediate(raw, int(raw.execute("PRAGMA busy_timeout").fetchone()[0]))
-                yield raw
-                raw.commit()  # pysqlite commits the open BEGIN IMMEDIATE too
-            except self._driver_error as e:
-                raw.rollback()
-                raise _translated(e, self._driver_error) from e
-            except BaseException:
-                raw.rollback()
-                raise
+                with self._committed(raw):
+                    if getattr(raw, "autocommit", False) is True:  # psycopg: no write outside a transaction
+                        raw.autocommit = False
+                    if self.dialect == "sqlite":
+                        begin_immediate(raw, int(raw.execute("PRAGMA busy_timeout").fetchone()[0]))
+                    yield raw
             finally:
                 fairy.close()
+
+    @contextmanager
+    def _committed(self, raw: Any) -> Iterator[None]:
+        """The block's work on the DBAPI connection ``raw`` committed (pysqlite commits an open
+        BEGIN IMMEDIATE too), or rolled back if it raises, a driver's error raised as SQLAlchemy's."""
+        try:
+            yield
+            raw.commit()
+        except self._driver_error as e:
+            raw.rollback()
+            raise _translated(e, self._driver_error) from e
+        except BaseException:
+            raw.rollback()
+            raise
 
     def bound_to(self, connection: Connection) -> Store:
         return Store(self.engine, connection=connection)
