@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from ingest_helpers import HUAWEI, PERSON_ID
+from store_helpers import count_app_calls
 from test_check import city  # noqa: F401  (the fixture: a small city with penalties)
 
 from xinyong.api import fastpath
@@ -21,16 +21,7 @@ from xinyong.services.platform import Platform
 @pytest.fixture
 def app_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The query strings of the HTTP requests that went through FastAPI's own stack."""
-    calls: list[str] = []
-    through = FastAPI.__call__
-
-    async def counted(self: FastAPI, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            calls.append(scope["query_string"].decode())
-        await through(self, scope, receive, send)
-
-    monkeypatch.setattr(FastAPI, "__call__", counted)
-    return calls
+    return count_app_calls(monkeypatch, lambda scope: scope["query_string"].decode())
 
 
 @pytest.fixture

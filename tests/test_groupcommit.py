@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
+from store_helpers import store_with_party
 
 from xinyong.services import events
 from xinyong.store import Store
 from xinyong.store.groupcommit import GroupWriter, insert_row, insert_row_async
-from xinyong.store.tables import relying_parties, screenings
+from xinyong.store.tables import screenings
 
 
 def _row(party: str, n: int) -> dict[str, object]:
@@ -38,24 +39,7 @@ def _row(party: str, n: int) -> dict[str, object]:
 
 @pytest.fixture
 def store(engine: Engine, tmp_path: Path) -> Iterator[Store]:
-    found = Store(engine)  # unbound: commits for real, so clean up the party's rows afterwards
-    party = f"gc-{tmp_path.name[-12:]}"
-    with found.write() as conn:
-        conn.execute(
-            relying_parties.insert().values(
-                code=party,
-                name="group commit test",
-                purposes=["ticketing"],
-                api_key_hash=None,
-                active=True,
-                created_at=events.now(),
-            )
-        )
-    found.party = party  # type: ignore[attr-defined]
-    yield found
-    with found.write() as conn:
-        conn.execute(screenings.delete().where(screenings.c.party_code == party))
-        conn.execute(relying_parties.delete().where(relying_parties.c.code == party))
+    yield from store_with_party(engine, tmp_path, "gc", "group commit test")
 
 
 def test_concurrent_inserts_are_each_stored_once_with_their_id(store: Store) -> None:

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from lists_helpers import ADULT, COMPANY, D0, court_listing
 from sqlalchemy import func, select
+from store_helpers import count_app_calls
 
 from xinyong.api import fastpath
 from xinyong.api.app import create_app
@@ -49,16 +49,7 @@ def key(dated: Platform) -> str:
 @pytest.fixture
 def app_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths of the HTTP requests that went through FastAPI's own stack."""
-    calls: list[str] = []
-    through = FastAPI.__call__
-
-    async def counted(self: FastAPI, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            calls.append(scope["path"])
-        await through(self, scope, receive, send)
-
-    monkeypatch.setattr(FastAPI, "__call__", counted)
-    return calls
+    return count_app_calls(monkeypatch, lambda scope: scope["path"])
 
 
 def _recorded(platform: Platform) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, exc, insert, select, text
+from store_helpers import store_with_party
 
 from xinyong.services import events
 from xinyong.store import Store
@@ -23,24 +24,7 @@ from xinyong.store.tables import relying_parties, screenings
 
 @pytest.fixture
 def store(engine: Engine, tmp_path: Path) -> Iterator[Store]:
-    found = Store(engine)  # unbound: commits for real; the party's rows are removed afterwards
-    party = f"drv-{tmp_path.name[-12:]}"
-    with found.write() as conn:
-        conn.execute(
-            relying_parties.insert().values(
-                code=party,
-                name="driver test",
-                purposes=["ticketing"],
-                api_key_hash=None,
-                active=True,
-                created_at=events.now(),
-            )
-        )
-    found.party = party  # type: ignore[attr-defined]
-    yield found
-    with found.write() as conn:
-        conn.execute(screenings.delete().where(screenings.c.party_code == party))
-        conn.execute(relying_parties.delete().where(relying_parties.c.code == party))
+    yield from store_with_party(engine, tmp_path, "drv", "driver test")
 
 
 def _row(party: str) -> dict[str, object]:
