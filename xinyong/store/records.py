@@ -59,14 +59,7 @@ NAME_COLUMNS = ("subject_id", "name", "valid_from", "recorded_at", "source")
 
 
 def subject_names_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
-    if conn.dialect.name == "sqlite":
-        return dict(_sqlite_in(conn, "SELECT id, name FROM subjects WHERE id IN ({})", ids))
-    if conn.dialect.name == "postgresql":
-        return dict(_pg_any(conn, "SELECT id, name FROM subjects WHERE id = ANY(%b)", ids))
-    out: dict[str, str] = {}
-    for cond in among(conn, subjects.c.id, ids):
-        out.update({r.id: r.name for r in conn.execute(select(subjects.c.id, subjects.c.name).where(cond))})
-    return out
+    return dict(_rows_among(conn, "SELECT id, name FROM subjects WHERE id {among}", ids))
 
 
 def insert_subjects(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
@@ -145,14 +138,18 @@ def rename_subjects(conn: Connection, renames: list[tuple[str, str]], stamp: dat
 
 
 def existing_record_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
-    if conn.dialect.name == "sqlite":
-        return {r[0] for r in _sqlite_in(conn, "SELECT id FROM records WHERE id IN ({})", ids)}
+    return {r[0] for r in _rows_among(conn, "SELECT id FROM records WHERE id {among}", ids)}
+
+
+def _rows_among(
+    conn: Connection, sql: str, values: Sequence[Any], before: tuple[Any, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (through the driver), where ``{p}`` marks each of ``before``'s parameters
+    and ``{among}`` the condition that a column is one of ``values``: IN lists on SQLite, one
+    binary array on PostgreSQL."""
     if conn.dialect.name == "postgresql":
-        return {r[0] for r in _pg_any(conn, "SELECT id FROM records WHERE id = ANY(%b)", ids)}
-    found: set[str] = set()
-    for cond in among(conn, records.c.id, ids):
-        found.update(r[0] for r in conn.execute(select(records.c.id).where(cond)))
-    return found
+        return _pg_any(conn, sql.format(p="%s", among="= ANY(%b)"), values, before)
+    return _sqlite_in(conn, sql.format(p="?", among="IN ({})"), values, before)
 
 
 def _sqlite_in(
@@ -191,33 +188,14 @@ def current_by_document(
 ) -> dict[tuple[str, str], tuple[str, str | None]]:
     """Current records of a unit and item by (document number, subject): → (record id, batch id)."""
     out: dict[tuple[str, str], tuple[str, str | None]] = {}
-    docs = sorted({d for d, _ in keys})
+    sql = (
+        "SELECT id, document_number, subject_id, batch_id FROM records WHERE unit_code = {p} "
+        "AND item_code = {p} AND status = 'current' AND document_number {among}"
+    )
     wanted = set(keys)
-    if conn.dialect.name == "sqlite":
-        sql = (
-            "SELECT id, document_number, subject_id, batch_id FROM records WHERE unit_code = ? "
-            "AND item_code = ? AND status = 'current' AND document_number IN ({})"
-        )
-        for rid, doc, subject, batch in _sqlite_in(conn, sql, docs, (unit, item)):
-            if (doc, subject) in wanted:
-                out[(doc, subject)] = (rid, batch)
-        return out
-    if conn.dialect.name == "postgresql":
-        sql = (
-            "SELECT id, document_number, subject_id, batch_id FROM records WHERE unit_code = %s "
-            "AND item_code = %s AND status = 'current' AND document_number = ANY(%b)"
-        )
-        for rid, doc, subject, batch in _pg_any(conn, sql, docs, (unit, item)):
-            if (doc, subject) in wanted:
-                out[(doc, subject)] = (rid, batch)
-        return out
-    for cond in among(conn, records.c.document_number, docs):
-        query = select(
-            records.c.id, records.c.document_number, records.c.subject_id, records.c.batch_id
-        ).where(records.c.unit_code == unit, records.c.item_code == item, records.c.status == "current", cond)
-        for r in conn.execute(query):
-            if (r.document_number, r.subject_id) in wanted:
-                out[(r.document_number, r.subject_id)] = (r.id, r.batch_id)
+    for rid, doc, subject, batch in _rows_among(conn, sql, sorted({d for d, _ in keys}), (unit, item)):
+        if (doc, subject) in wanted:
+            out[(doc, subject)] = (rid, batch)
     return out
 
 
