@@ -4,6 +4,7 @@ for the tests of the app's short paths."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,22 @@ def store_with_party(engine: Engine, tmp_path: Path, prefix: str, name: str) -> 
     with found.write() as conn:
         conn.execute(screenings.delete().where(screenings.c.party_code == party))
         conn.execute(relying_parties.delete().where(relying_parties.c.code == party))
+
+
+def screening_row(party: str, n: int) -> dict[str, object]:
+    """A single screening's row of ``party`` (identifier ``id-<n>``), as the group writer inserts it."""
+    return {
+        "party_code": party,
+        "purpose": "ticketing",
+        "measure": "no_flights",
+        "screened_on": date(2026, 11, 28),
+        "recorded_at": events.now(),
+        "mode": "single",
+        "total": 1,
+        "restricted": n % 2,
+        "identifiers": f"id-{n}".encode(),
+        "results": b"",
+    }
 
 
 def count_app_calls(monkeypatch: pytest.MonkeyPatch, what: Callable[[Any], str]) -> list[str]:

@@ -7,34 +7,18 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
+from store_helpers import screening_row as _row
 from store_helpers import store_with_party
 
-from xinyong.services import events
 from xinyong.store import Store
 from xinyong.store.groupcommit import GroupWriter, insert_row, insert_row_async
 from xinyong.store.tables import screenings
-
-
-def _row(party: str, n: int) -> dict[str, object]:
-    return {
-        "party_code": party,
-        "purpose": "ticketing",
-        "measure": "no_flights",
-        "screened_on": date(2026, 11, 28),
-        "recorded_at": events.now(),
-        "mode": "single",
-        "total": 1,
-        "restricted": n % 2,
-        "identifiers": f"id-{n}".encode(),
-        "results": b"",
-    }
 
 
 @pytest.fixture

@@ -8,14 +8,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, exc, insert, select, text
-from store_helpers import store_with_party
+from store_helpers import screening_row, store_with_party
 
-from xinyong.services import events
 from xinyong.store import Store
 from xinyong.store.engine import SPARE_CONNECTIONS, create_store
 from xinyong.store.groupcommit import _writer, insert_row
@@ -25,21 +23,6 @@ from xinyong.store.tables import relying_parties, screenings
 @pytest.fixture
 def store(engine: Engine, tmp_path: Path) -> Iterator[Store]:
     yield from store_with_party(engine, tmp_path, "drv", "driver test")
-
-
-def _row(party: str) -> dict[str, object]:
-    return {
-        "party_code": party,
-        "purpose": "ticketing",
-        "measure": "no_flights",
-        "screened_on": date(2026, 11, 28),
-        "recorded_at": events.now(),
-        "mode": "single",
-        "total": 1,
-        "restricted": 1,
-        "identifiers": b"B00000000000000001",
-        "results": b"e-1",
-    }
 
 
 def test_a_read_sees_committed_rows_and_its_connection_is_kept_as_a_spare(store: Store) -> None:
@@ -116,7 +99,7 @@ def test_a_small_pool_keeps_no_spares(tmp_path: Path) -> None:
 
 def test_the_group_writer_s_driver_inserts_store_what_sqlalchemy_stores(store: Store) -> None:
     party: str = store.party  # type: ignore[attr-defined]
-    row = _row(party)
+    row = screening_row(party, 1)
     assert _writer(store, screenings)._driver.takes([row])  # the driver path writes it
     by_writer = insert_row(store, screenings, row)
     with store.write() as conn:
