@@ -106,11 +106,8 @@ class _Handed:
         monkeypatch.setattr(GroupWriter, "_enqueue", counted)
 
 
-def test_on_sqlite_a_loop_writes_its_coroutines_rows_itself_when_the_lock_is_free(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if store.dialect != "sqlite":
-        pytest.skip("the event loop writes only on SQLite (PostgreSQL's writer thread sends the rows)")
+def test_a_loop_writes_its_coroutines_rows_itself(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: when the write lock is free; PostgreSQL: always (xinyong.store.pgasync)."""
     party: str = store.party  # type: ignore[attr-defined]
     handed = _Handed(monkeypatch)
 

@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
     app.state.limiter = RateLimiter(settings_in_use.rate_limit_per_minute, settings_in_use.rate_limit_burst)
     errors.install(app)
     app.add_middleware(csrf.CSRFMiddleware)
+
     # Routes are matched in the order they are added, at a few µs for each route passed over (more
     # through included routers): the most requested come first — /healthz, the one-click check's API,
     # screening — ahead of the portal's many pages (before this order, matching /healthz took ~370 µs).

@@ -97,15 +97,20 @@ class XinyongApp(FastAPI):
             response = errors.api_error(RateLimited(verdict.retry_after))
         else:
             p = self.state.platform
-            find = partial(check_for(p, lang).search, Actor.public(), q, page)
+            check = check_for(p, lang)
+            find = partial(check.search, Actor.public(), q, page)
             # On SQLite the search runs on the event loop when a pooled connection is free (an
             # in-process read of ~1-5 ms): handing it to the thread pool cost a thread switch and
             # the GIL's hand-overs each way, and the pool's threads only took CPU from one another
             # (bench/check.py --quick, 10 connections: name search p99 57 to 25 ms, code 12 to 8 ms).
-            # PostgreSQL's reads wait on the network: they stay in the pool.
+            # On PostgreSQL a code's lookup (one statement) is sent from the event loop; a name's
+            # search, several statements, goes to the thread pool.
             inline = p.store.dialect == "sqlite" and p.store.idle_connections > 0
             try:
-                response = check_api.json_response(find() if inline else await run_in_threadpool(find))
+                found = None if inline else await check.search_code_async(Actor.public(), q)
+                if found is None:
+                    found = find() if inline else await run_in_threadpool(find)
+                response = check_api.json_response(found)
             except XinyongError as e:  # counted once by the limiter, as through the route
                 response = errors.api_error(e)
         await response(scope, receive, send)

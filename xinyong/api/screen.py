@@ -79,11 +79,12 @@ async def screen_one(
     """A single screening's answer, recorded: ``who`` is the party or a party's screening key.
 
     A coroutine: the request waits for its record's group commit without holding a pool thread.
-    A party's screening key is checked in the lookup's own read; on SQLite that read (one indexed
+    A party's screening key is checked in the lookup's own read. On SQLite that read (one indexed
     lookup in process, ~0.1 ms) runs on the event loop when a pooled connection is free (waiting
-    for one there would stall every request of this process), otherwise, and on PostgreSQL (a
-    network round trip), in the thread pool. Each thread-pool hop cost more than the screening
-    itself (bench/screen.py).
+    for one there would stall every request of this process), otherwise in the thread pool; on
+    PostgreSQL the event loop sends the key's check and the lookup together and awaits them
+    (xinyong.store.pgasync). Each thread-pool hop cost more than the screening itself
+    (bench/screen.py).
     """
     look_up = partial(
         screening.look_up,
@@ -95,6 +96,11 @@ async def screen_one(
         purpose=purpose,
         today=p.today(),
     )
+    if p.store.async_connections is not None:  # PostgreSQL: from the event loop, one round trip
+        row, answer = await screening.look_up_async(
+            p.store, p.catalog, who, identifier=identifier, measure=measure, purpose=purpose, today=p.today()
+        )
+        return await screening.record(p.store, row, answer)
     inline = p.store.dialect == "sqlite" and p.store.idle_connections > 0
     row, answer = look_up() if inline else await run_in_threadpool(look_up)
     return await screening.record(p.store, row, answer)

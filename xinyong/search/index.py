@@ -75,6 +75,7 @@ caller passes ``include_personal=True`` (the service decides whether the viewer 
 from __future__ import annotations
 
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
@@ -950,7 +951,7 @@ def refresh_name_search(conn: Connection, *, chunk: int = 5000) -> int:
 
 
 def by_identifier(
-    conn: Connection,
+    conn: Connection | Any,
     code: str,
     *,
     include_personal: bool = False,
@@ -960,14 +961,43 @@ def by_identifier(
     or registration number; resident ID numbers and other personal documents only with
     ``include_personal`` (the caller has decided the viewer may). Full-width characters, spaces
     and lower case are tolerated. Never raises on malformed input: no match is an empty list.
+
+    ``conn`` is a SQLAlchemy connection or a DBAPI one (``Store.driver_read``: the check's code
+    lookups skip the pool's checkout and, on PostgreSQL, the BEGIN and ROLLBACK round trips).
     """
+    raw: Any = conn.connection.driver_connection if isinstance(conn, Connection) else conn
+    query = _identifier_query(code, kinds, "?" if isinstance(raw, sqlite3.Connection) else "%s")
+    if query is None:
+        return []
+    cursor = raw.cursor()
+    try:
+        cursor.execute(*query)
+        return _identifier_hits(cursor.fetchall(), include_personal)
+    finally:
+        cursor.close()
+
+
+async def by_identifier_async(
+    conn: Any, code: str, *, include_personal: bool = False, kinds: Collection[str] | None = None
+) -> list[Hit]:
+    """:func:`by_identifier` on psycopg's ``AsyncConnection`` (xinyong.store.pgasync)."""
+    query = _identifier_query(code, kinds, "%s")
+    if query is None:
+        return []
+    cursor = await conn.execute(*query)
+    return _identifier_hits(await cursor.fetchall(), include_personal)
+
+
+def _identifier_query(
+    code: str, kinds: Collection[str] | None, mark: str
+) -> tuple[str, tuple[str, ...]] | None:
+    """The statement finding ``code``'s subjects (plain SQL for the driver: the most frequent query
+    of the check, where building and caching a SQLAlchemy statement cost several times what the
+    database does); None when ``code`` cannot be an identifier."""
     values = sorted(_identifier_forms(code))
     if not values:
-        return []
+        return None
     chosen = [] if kinds is None else sorted(_kinds(kinds))
-    # Plain SQL through the driver: the most frequent query of the check, where building and
-    # caching a SQLAlchemy statement cost several times what the database does.
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (
         "SELECT s.id, s.name, s.kind, s.id_value, i.scheme"
         " FROM subject_identifiers AS i JOIN subjects AS s ON s.id = i.subject_id"
@@ -975,9 +1005,12 @@ def by_identifier(
     )
     if chosen:
         sql += f" AND s.kind IN ({', '.join([mark] * len(chosen))})"
-    sql += " ORDER BY s.id, i.scheme"
+    return sql + " ORDER BY s.id, i.scheme", (*values, *chosen)
+
+
+def _identifier_hits(rows: Sequence[Any], include_personal: bool) -> list[Hit]:
     hits: dict[str, Hit] = {}
-    for sid, name, kind, id_value, scheme in conn.exec_driver_sql(sql, (*values, *chosen)):
+    for sid, name, kind, id_value, scheme in rows:
         if sid not in hits and _scheme_allowed(scheme, include_personal):
             hits[sid] = Hit(sid, name, kind, 3.0, matched=scheme, id_value=id_value)
     return list(hits.values())

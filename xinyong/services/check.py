@@ -179,9 +179,9 @@ class Check:
         key = (q, kinds, page)
         if not by_code and (cached := _searches.get(self.store, key)) is not None:
             return cached
+        if by_code:
+            return self._by_code(actor, q, kinds)
         with self.store.read() as conn:
-            if by_code:
-                return self._by_code(conn, actor, q, kinds)
             found = search_index.search(conn, q, kinds=kinds, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
             hits = self._hits(conn, found.hits)
         has_next = page < MAX_PAGE and page * PAGE_SIZE < found.total
@@ -189,22 +189,29 @@ class Check:
         _searches.put(self.store, key, result)
         return result
 
-    def _by_code(self, conn: Connection, actor: Actor, q: str, kinds: Any) -> SearchResult:
-        if ids.classify(q) is ids.IdentifierKind.RESIDENT_ID and actor.role is Role.PUBLIC:
-            raise NotPermitted(
-                "the public may not search by resident ID number; search a name instead",
-                message_zh="公众不能按身份证号码查询，请输入名称",
-                rule="check.id_search_not_permitted",
+    def _by_code(self, actor: Actor, q: str, kinds: Any) -> SearchResult:
+        _refuse_id_search(actor, q)
+        with self.store.driver_read() as raw:  # one indexed statement: no pool checkout, no BEGIN
+            found = search_index.by_identifier(
+                raw, q, include_personal=actor.role in PERSONAL_SEARCHERS, kinds=kinds
             )
-        found = search_index.by_identifier(
-            conn, q, include_personal=actor.role in PERSONAL_SEARCHERS, kinds=kinds
-        )
-        if actor.role is Role.SUBJECT:  # a data subject finds itself by its own ID number, nobody else
-            found = [
-                h for h in found if h.kind != SubjectKind.INDIVIDUAL.value or h.subject_id == actor.subject_id
-            ]
-        hits = self._hits(conn, found)
-        return SearchResult(q, len(hits), False, 1, False, hits)
+        return _code_result(actor, q, found)
+
+    async def search_code_async(self, actor: Actor, text: str) -> SearchResult | None:
+        """:meth:`search` of a code on PostgreSQL from the event loop (:mod:`xinyong.store.pgasync`):
+        one indexed statement without a thread switch. None when ``text`` is not a code (a name
+        search: the caller runs :meth:`search`) or the store is not PostgreSQL's."""
+        q = check_query(text)
+        conns = self.store.async_connections
+        if conns is None or ids.classify(q) is ids.IdentifierKind.UNKNOWN:
+            return None
+        _refuse_id_search(actor, q)
+        kinds = PUBLIC_KINDS if actor.role is Role.PUBLIC else None
+        async with conns.read() as conn:
+            found = await search_index.by_identifier_async(
+                conn, q, include_personal=actor.role in PERSONAL_SEARCHERS, kinds=kinds
+            )
+        return _code_result(actor, q, found)
 
     def _hits(self, conn: Connection, found: Sequence[Any]) -> list[dict[str, Any]]:
         ids_ = [h.subject_id for h in found if getattr(h, "id_value", None) is None]
@@ -223,16 +230,7 @@ class Check:
         out = []
         for h in found:
             row = rows.get(h.subject_id)
-            id_value = getattr(h, "id_value", None) or (row.id_value if row is not None else "")
-            person = h.kind == SubjectKind.INDIVIDUAL.value
-            out.append(
-                {
-                    "subject_id": h.subject_id,
-                    "kind": h.kind,
-                    "name": ids.mask_person_name(h.name) if person else h.name,
-                    "identifier": "" if person else id_value,
-                }
-            )
+            out.append(_hit(h, getattr(h, "id_value", None) or (row.id_value if row is not None else "")))
         return out
 
     # --- profile -------------------------------------------------------------------------------
@@ -515,6 +513,36 @@ def check_for(platform: Platform, lang: str = "zh") -> Check:
         check = Check(platform.store, platform.catalog, lang, today)
         _cache[key] = (now, check)
         return check
+
+
+def _refuse_id_search(actor: Actor, q: str) -> None:
+    if ids.classify(q) is ids.IdentifierKind.RESIDENT_ID and actor.role is Role.PUBLIC:
+        raise NotPermitted(
+            "the public may not search by resident ID number; search a name instead",
+            message_zh="公众不能按身份证号码查询，请输入名称",
+            rule="check.id_search_not_permitted",
+        )
+
+
+def _code_result(actor: Actor, q: str, found: list[Any]) -> SearchResult:
+    """A code's search result: a data subject finds itself by its own ID number, nobody else."""
+    if actor.role is Role.SUBJECT:
+        found = [
+            h for h in found if h.kind != SubjectKind.INDIVIDUAL.value or h.subject_id == actor.subject_id
+        ]
+    hits = [_hit(h, h.id_value or "") for h in found]  # an identifier's hits carry the subject's code
+    return SearchResult(q, len(hits), False, 1, False, hits)
+
+
+def _hit(h: Any, id_value: str) -> dict[str, Any]:
+    """A search hit as shown: an individual's name masked and identifier withheld."""
+    person = h.kind == SubjectKind.INDIVIDUAL.value
+    return {
+        "subject_id": h.subject_id,
+        "kind": h.kind,
+        "name": ids.mask_person_name(h.name) if person else h.name,
+        "identifier": "" if person else id_value,
+    }
 
 
 def _tier(value: str) -> Any:

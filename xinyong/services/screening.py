@@ -142,19 +142,26 @@ def authenticate(store: Store, key: str | None) -> Party:
 
 def _authenticate_on(raw: Any, key: str | None) -> Party:
     """The active party holding ``key``, read on the DBAPI connection ``raw`` (it runs per request)."""
+    cursor = raw.cursor()
+    cursor.execute(_AUTH_SQL.format("%s" if _is_pg(raw) else "?"), (hash_key(_required(key)),))
+    return _party_of(cursor.fetchone())
+
+
+_AUTH_SQL = "SELECT code, name, purposes, active FROM relying_parties WHERE api_key_hash = {}"
+
+
+def _required(key: str | None) -> str:
     if not key:
         raise NotPermitted(
             "screening needs a relying party's API key (X-Api-Key)",
             message_zh="需要接口密钥",
             rule="auth.key_required",
         )
-    mark = "%s" if _is_pg(raw) else "?"
-    cursor = raw.cursor()
-    cursor.execute(
-        f"SELECT code, name, purposes, active FROM relying_parties WHERE api_key_hash = {mark}",
-        (hash_key(key),),
-    )
-    row = cursor.fetchone()
+    return key
+
+
+def _party_of(row: Any) -> Party:
+    """The party of a relying_parties row found by key (code, name, purposes, active), if active."""
     if row is None or not row[3]:
         raise NotPermitted(
             "unknown or revoked API key", message_zh="接口密钥无效或已停用", rule="auth.key_invalid"
@@ -227,6 +234,42 @@ def look_up(
         m = _entitled(catalog, party, measure, purpose)
         value = identifier.strip().upper()
         hits = _lookup(raw, m, [value], today)
+    row = _row(party, m.code, purpose, today, "single", [value], hits)
+    return row, _answer(catalog, m, value, hits.get(value), today)
+
+
+async def look_up_async(
+    store: Store,
+    catalog: Catalog,
+    who: Party | str | None,
+    *,
+    identifier: str,
+    measure: str,
+    purpose: str,
+    today: date,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`look_up` on PostgreSQL from the event loop (:mod:`xinyong.store.pgasync`): the key's
+    check and the lookup are sent together (one round trip, psycopg's pipeline mode) and the
+    lookup's rows are used only once the key, the measure and the purpose have passed, in
+    :func:`look_up`'s order: a refusal is the same and answers nothing."""
+    conns = store.async_connections
+    if conns is None:
+        raise RuntimeError("look_up_async is for an unbound PostgreSQL store")
+    value = identifier.strip().upper()
+    known = of(catalog).measures.get(measure)
+    key = None if isinstance(who, Party) else hash_key(_required(who))
+    async with conns.read() as conn, conn.pipeline():
+        by_key = None if key is None else await conn.execute(_AUTH_SQL.format("%s"), (key,))
+        lookups = []
+        if known is not None:
+            persons = known.target == "subject_and_named_persons"
+            for sql, params in _queries_pg(known, [value], persons):
+                lookups.append(await conn.execute(sql, params))
+        party = who if isinstance(who, Party) else _party_of(await by_key.fetchone())  # type: ignore[union-attr]
+        m = _entitled(catalog, party, measure, purpose)
+        hits: dict[str, Hit] = {}
+        for cursor in lookups:
+            _restricting(m, await cursor.fetchall(), today, hits)
     row = _row(party, m.code, purpose, today, "single", [value], hits)
     return row, _answer(catalog, m, value, hits.get(value), today)
 
@@ -306,14 +349,20 @@ def _lookup(raw: Any, measure: Measure, values: list[str], today: date) -> dict[
         for sql, params in _queries_pg(measure, chunk, persons) if pg else _queries(measure, chunk, persons):
             cursor = raw.cursor()
             cursor.execute(sql, params, **options)
-            for eid, value, lt, kind, starts, ends, doc, unit, role in cursor.fetchall():
-                if value in found or (role is not None and not binds_person(measure, role)):
-                    continue
-                starts_on, ends_on = _day(starts), _day(ends)
-                if applies_to(measure, lt, SubjectKind(kind), ListState.PUBLISHED, starts_on, ends_on, today):
-                    assert starts_on is not None  # applies_to requires a start
-                    found[value] = Hit(eid, lt, starts_on, ends_on, doc, unit, role)
+            _restricting(measure, cursor.fetchall(), today, found)
     return found
+
+
+def _restricting(measure: Measure, rows: Sequence[Any], today: date, found: dict[str, Hit]) -> None:
+    """Add to ``found`` each identifier the lookup's ``rows`` restrict today (the first entry found),
+    as :func:`xinyong.domain.measures.applies_to` decides."""
+    for eid, value, lt, kind, starts, ends, doc, unit, role in rows:
+        if value in found or (role is not None and not binds_person(measure, role)):
+            continue
+        starts_on, ends_on = _day(starts), _day(ends)
+        if applies_to(measure, lt, SubjectKind(kind), ListState.PUBLISHED, starts_on, ends_on, today):
+            assert starts_on is not None  # applies_to requires a start
+            found[value] = Hit(eid, lt, starts_on, ends_on, doc, unit, role)
 
 
 def _is_pg(raw: Any) -> bool:

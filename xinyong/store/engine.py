@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
@@ -24,6 +24,9 @@ from sqlalchemy.pool import QueuePool
 from xinyong.errors import ConfigurationError
 from xinyong.store.checkpoint import CHECKPOINTER
 from xinyong.store.dialect import json_dumps
+
+if TYPE_CHECKING:
+    from xinyong.store.pgasync import AsyncConnections
 
 # Connections per process: the web server runs sync endpoints on a threadpool of 40 threads, so a
 # pool of 5 (+10 overflow), SQLAlchemy's default, makes requests queue for a connection under load.
@@ -90,6 +93,11 @@ _RELEASE: weakref.WeakKeyDictionary[Engine, weakref.finalize[Any, Any]] = weakre
 # Each engine's spare connections (Store.driver_read), released when the engine is disposed through
 # a store (or collected).
 _SPARES: weakref.WeakKeyDictionary[Engine, list[Any]] = weakref.WeakKeyDictionary()
+
+
+# Each PostgreSQL engine's connections for event loops (Store.async_connections), closed when the
+# engine is disposed through a store.
+_ASYNC: weakref.WeakKeyDictionary[Engine, AsyncConnections] = weakref.WeakKeyDictionary()
 
 
 # Waits between attempts at SQLite's write lock: from 50 µs doubling to 2 ms.
@@ -268,7 +276,7 @@ class Store:
             yield raw
         except self._driver_error as e:
             _return_failed(fairy)
-            raise _translated(e, self._driver_error) from e
+            raise translated_error(e, self._driver_error) from e
         except BaseException:
             _return_failed(fairy)
             raise
@@ -343,7 +351,7 @@ class Store:
             raw.commit()
         except self._driver_error as e:
             raw.rollback()
-            raise _translated(e, self._driver_error) from e
+            raise translated_error(e, self._driver_error) from e
         except BaseException:
             raw.rollback()
             raise
@@ -351,9 +359,25 @@ class Store:
     def bound_to(self, connection: Connection) -> Store:
         return Store(self.engine, connection=connection)
 
+    @property
+    def async_connections(self) -> AsyncConnections | None:
+        """The engine's connections for event loops (:mod:`xinyong.store.pgasync`): PostgreSQL and
+        an unbound store only, else None."""
+        if self._bound is not None or self.dialect != "postgresql":
+            return None
+        found = _ASYNC.get(self.engine)
+        if found is None:
+            from xinyong.store.pgasync import AsyncConnections
+
+            found = _ASYNC.setdefault(self.engine, AsyncConnections(self.engine))
+        return found
+
     def dispose(self) -> None:
         while self._spares:
             self._spares.pop().close()
+        async_connections = _ASYNC.pop(self.engine, None)
+        if async_connections is not None:
+            async_connections.close()
         self.engine.dispose()
         release = _RELEASE.pop(self.engine, None)
         registration = release.detach() if release is not None else None
@@ -362,7 +386,7 @@ class Store:
             CHECKPOINTER.unregister(file)  # now, in this thread (the finalizer would defer it)
 
 
-def _translated(e: Exception, base: type[Exception]) -> exc.StatementError:
+def translated_error(e: Exception, base: type[Exception]) -> exc.StatementError:
     """A driver's error as SQLAlchemy's (e.g. ``sqlalchemy.exc.IntegrityError``): the driver_read and
     driver_write paths raise what the rest of the code raises and catches."""
     return exc.DBAPIError.instance(None, None, e, base)

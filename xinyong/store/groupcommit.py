@@ -20,11 +20,14 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, insert
 
 from xinyong.store.engine import Store
+
+if TYPE_CHECKING:
+    from xinyong.store.pgasync import AsyncConnections
 
 
 class _Pending:
@@ -66,6 +69,8 @@ class GroupWriter:
         self._statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         self._driver = _DriverInsert(store, table)
         self._gathered: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}  # by the loop's own thread
+        self._async = store.async_connections  # PostgreSQL: batches written from the loop
+        self._tasks: set[asyncio.Task[None]] = set()  # the loops' writes in flight (kept referenced)
         self._queue: list[_Pending] = []
         self._ready = threading.Condition()
         threading.Thread(target=self._run, name=f"xinyong-{table.name}-writer", daemon=True).start()
@@ -89,7 +94,7 @@ class GroupWriter:
         """
         loop = asyncio.get_running_loop()
         item = _Pending(row, loop)
-        if self._driver.sqlite and self._driver.takes([row]):
+        if (self._driver.sqlite or self._async is not None) and self._driver.takes([row]):
             gathered = self._gathered.get(loop)
             if gathered is None:
                 gathered = self._gathered[loop] = []
@@ -103,10 +108,29 @@ class GroupWriter:
 
     def _write_on_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         batch = self._gathered.pop(loop)
+        if self._async is not None:  # PostgreSQL: the loop sends the batch itself, and goes on
+            task = loop.create_task(self._write_async(batch))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return
         try:
             ids = self._driver.insert_now([p.row for p in batch])
         except Exception:  # the writer thread writes them again, a bad row apart from the others
             ids = None
+        self._resolve(batch, ids)
+
+    async def _write_async(self, batch: list[_Pending]) -> None:
+        """PostgreSQL: the batch in one transaction from the event loop (xinyong.store.pgasync)."""
+        assert self._async is not None
+        try:
+            ids = await self._driver.insert_async(self._async, [p.row for p in batch])
+        except Exception:  # the writer thread writes them again, a bad row apart from the others
+            ids = None
+        self._resolve(batch, ids)
+
+    def _resolve(self, batch: list[_Pending], ids: list[int] | None) -> None:
+        """Wake the batch's coroutines with their ids (on their loop), or hand the batch to the
+        writer thread if it was not written."""
         if ids is None:
             for item in batch:
                 self._enqueue(item)
@@ -189,6 +213,18 @@ class _DriverInsert:
             if raw is None:
                 return None
             return self._execute(raw, values)
+
+    async def insert_async(self, conns: AsyncConnections, rows: list[dict[str, Any]]) -> list[int]:
+        """PostgreSQL, from the event loop: BEGIN, the rows and COMMIT sent in one pipeline."""
+        values = [self._values(row) for row in rows]
+        async with conns.read() as conn, conn.pipeline(), conn.transaction():
+            cursor = conn.cursor()
+            await cursor.executemany(self.sql, values, returning=True)
+            ids = []
+            while True:
+                ids.append(int((await cursor.fetchone())[0]))
+                if not cursor.nextset():
+                    return ids
 
     def _execute(self, raw: Any, values: list[tuple[Any, ...]]) -> list[int]:
         cursor = raw.cursor()

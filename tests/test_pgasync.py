@@ -1,0 +1,298 @@
+"""PostgreSQL from the event loop (xinyong.store.pgasync): single screenings and their records sent by
+the loop itself answer and record exactly what the synchronous path does, refuse what it refuses,
+and keep to a few connections a loop that are reused, replaced when broken and closed with the store.
+
+The screenings here commit (the loop's connections cannot see a test's open transaction), so the
+module works in a PostgreSQL database of its own, dropped afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import PG_URL, _pg_database
+from fastapi.testclient import TestClient
+from lists_helpers import ADULT, COMPANY, COURT, D0, court_listing, resident_id
+from sqlalchemy import exc, func, select, text
+from store_helpers import count_app_calls
+
+from xinyong.api.app import create_app
+from xinyong.domain.actor import Actor
+from xinyong.errors import NotFound, NotPermitted
+from xinyong.services import lists, registry, screening
+from xinyong.services.platform import Platform
+from xinyong.settings import Settings
+from xinyong.store import pgasync
+from xinyong.store.tables import screenings
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="XINYONG_TEST_DATABASE_URL is not set")
+
+OP = Actor.operator("op")
+CONTROLLER = resident_id(date(1970, 2, 2))
+UNLISTED = resident_id(date(1980, 5, 5))
+COMPANY_NAME = "深圳市某某科技有限公司"
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    name = f"xinyong_test_async_{uuid.uuid4().hex[:12]}"
+    url, admin = _pg_database(name)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("async"), database_url=url, today=D0.isoformat(), jobs_interval_s=0
+    )
+    found = Platform.open(settings)
+    registered = settings.data_dir / "registry.csv"
+    registered.write_text(
+        "kind,name,uscc,id_number,legal_representative,registered_on,region\n"
+        f"enterprise,{COMPANY_NAME},{COMPANY},,钱实控,2000-02-24,440300\n",
+        encoding="utf-8",
+    )
+    try:
+        registry.load_file(found.store, registered, Actor.system())
+        court_listing(found)  # ADULT, on the court list
+        entry = lists.propose(
+            found,
+            COURT,
+            list_type_code="court_dishonest_debtor",
+            identifier=COMPANY,
+            ground="refuses_settlement",
+            basis_document="(2025)粤0304民初1号",
+            facts="拒不履行和解协议",
+            subject_name=COMPANY_NAME,
+            on=D0,
+        )
+        lists.decide(
+            found,
+            COURT,
+            entry.id,
+            decision_document="(2026)粤0304执1号",
+            named_persons=[("actual_controller", CONTROLLER, "钱实控")],
+            on=D0,
+        )
+        lists.publish(found, COURT, entry.id, on=D0)
+        yield found
+    finally:
+        found.close()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def key(platform: Platform) -> str:
+    return screening.add_party(
+        platform.store, platform.catalog, OP, code="airline", name="某航空公司", purposes=["ticketing"]
+    )[1]
+
+
+def _both(
+    platform: Platform, who: Any, identifier: str, measure: str = "no_flights", purpose: str = "ticketing"
+):
+    """(look_up's result or error, look_up_async's) for the same request."""
+    kwargs = dict(identifier=identifier, measure=measure, purpose=purpose, today=D0)
+
+    def outcome(call: Any) -> Any:
+        try:
+            row, answer = call()
+        except (NotPermitted, NotFound) as e:
+            return type(e), e.rule
+        return {k: v for k, v in row.items() if k != "recorded_at"}, answer
+
+    sync = outcome(lambda: screening.look_up(platform.store, platform.catalog, who, **kwargs))
+    loop = outcome(
+        lambda: asyncio.run(screening.look_up_async(platform.store, platform.catalog, who, **kwargs))
+    )
+    return sync, loop
+
+
+@pytest.mark.parametrize("identifier", [ADULT, COMPANY, CONTROLLER, UNLISTED, " 11010519491231002x "])
+def test_the_loop_s_lookup_answers_what_the_synchronous_one_answers(
+    platform: Platform, key: str, identifier: str
+) -> None:
+    sync, loop = _both(platform, key, identifier)
+    assert loop == sync
+    assert loop[1]["restricted"] is (identifier.strip().upper() in {ADULT, COMPANY, CONTROLLER})
+    if identifier == CONTROLLER:  # bound through the company's entry, as the decision names him
+        assert loop[1]["as_person"] == "actual_controller"
+
+
+@pytest.mark.parametrize(
+    ("who", "measure", "purpose", "rule"),
+    [
+        (None, "no_flights", "ticketing", "auth.key_required"),
+        ("", "no_flights", "ticketing", "auth.key_required"),
+        ("xyp_not-a-key", "no_flights", "ticketing", "auth.key_invalid"),
+        ("KEY", "no_such_measure", "ticketing", "screen.unknown_measure"),
+        ("KEY", "no_flights", "lending", "screen.purpose_not_declared"),
+    ],
+)
+def test_the_loop_s_lookup_refuses_what_the_synchronous_one_refuses(
+    platform: Platform, key: str, who: str | None, measure: str, purpose: str, rule: str
+) -> None:
+    sync, loop = _both(platform, key if who == "KEY" else who, ADULT, measure, purpose)
+    assert loop == sync
+    assert loop[1] == rule
+
+
+def test_a_revoked_key_is_refused_at_once(platform: Platform) -> None:
+    _, revoked = screening.add_party(
+        platform.store, platform.catalog, OP, code="revoked", name="已停用", purposes=["ticketing"]
+    )
+    assert _both(platform, revoked, ADULT)[1][1]["restricted"] is True
+    screening.revoke(platform.store, OP, "revoked")
+    sync, loop = _both(platform, revoked, ADULT)
+    assert loop == sync == (NotPermitted, "auth.key_invalid")
+
+
+def test_a_loop_keeps_to_a_few_connections_and_reuses_them(platform: Platform, key: str) -> None:
+    conns = platform.store.async_connections
+    assert conns is not None
+    seen: set[int] = set()
+
+    async def one(n: int) -> bool:
+        async with conns.read() as conn:
+            seen.add(id(conn))
+            await asyncio.sleep(0.01)  # held a while: the others must wait for a free one
+        _row, answer = await screening.look_up_async(
+            platform.store,
+            platform.catalog,
+            key,
+            identifier=ADULT if n % 2 else UNLISTED,
+            measure="no_flights",
+            purpose="ticketing",
+            today=D0,
+        )
+        return bool(answer["restricted"])
+
+    async def many() -> list[bool]:
+        return await asyncio.gather(*(one(n) for n in range(5 * pgasync.LOOP_CONNECTIONS)))
+
+    answers = asyncio.run(many())
+    assert answers == [bool(n % 2) for n in range(5 * pgasync.LOOP_CONNECTIONS)]
+    assert len(seen) == pgasync.LOOP_CONNECTIONS  # each opened once, then handed on
+
+
+def test_a_broken_connection_raises_sqlalchemy_s_error_and_is_replaced(platform: Platform, key: str) -> None:
+    conns = platform.store.async_connections
+    assert conns is not None
+
+    async def scenario() -> tuple[Any, bool]:
+        async with conns.read() as conn:
+            pid = conn.info.backend_pid
+        with platform.store.write() as sql:  # the server ends that session, as a restart would
+            sql.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(exc.OperationalError):
+            async with conns.read() as conn:
+                assert conn.info.backend_pid == pid  # the idle one, handed out again
+                await conn.execute("SELECT 1")
+        _row, answer = await screening.look_up_async(
+            platform.store,
+            platform.catalog,
+            key,
+            identifier=ADULT,
+            measure="no_flights",
+            purpose="ticketing",
+            today=D0,
+        )
+        return pid, bool(answer["restricted"])
+
+    _, restricted = asyncio.run(scenario())
+    assert restricted  # a new connection answered
+
+
+def test_an_http_screening_is_answered_and_recorded_from_the_loop(
+    platform: Platform, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def recorded() -> int:
+        with platform.store.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(screenings)).scalar_one())
+
+    threads: list[str] = []
+    look_up = screening.look_up
+    monkeypatch.setattr(screening, "look_up", lambda *a, **k: threads.append("sync") or look_up(*a, **k))
+    app_calls = count_app_calls(monkeypatch, lambda scope: scope["path"])
+    before = recorded()
+    with TestClient(create_app(platform_obj=platform)) as client:
+        answers = [
+            client.post(
+                "/api/v1/screen",
+                headers={"X-Api-Key": key},
+                json={"identifier": identifier, "measure": "no_flights", "purpose": "ticketing"},
+            )
+            for identifier in (ADULT, UNLISTED, CONTROLLER)
+        ]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a.json()["restricted"] for a in answers] == [True, False, True]
+    assert app_calls == [] and threads == []  # the short path, from the loop, not the thread pool
+    assert recorded() == before + 3
+    ids = [a.json()["screening_id"] for a in answers]
+    assert [screening.recorded(platform.store, i) for i in ids] == [
+        [(ADULT, answers[0].json()["entry"]["id"])],
+        [(UNLISTED, None)],
+        [(CONTROLLER, answers[2].json()["entry"]["id"])],
+    ]
+
+
+def test_disposing_the_store_closes_the_loops_connections(tmp_path: Path) -> None:
+    from xinyong.store import create_store
+
+    store = create_store(PG_URL)
+    conns = store.async_connections
+    assert conns is not None
+    opened: list[Any] = []
+
+    async def use() -> None:
+        async with conns.read() as conn:
+            opened.append(conn)
+            await conn.execute("SELECT 1")
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(use())
+        assert not opened[0].closed
+        store.dispose()
+        assert opened[0].closed
+    finally:
+        loop.close()
+
+
+def test_a_code_s_check_from_the_loop_finds_what_the_synchronous_search_finds(platform: Platform) -> None:
+    from xinyong.services.check import check_for
+
+    check = check_for(platform)
+    public = Actor.public()
+    for q in (COMPANY, COMPANY.lower(), "９１４４０３００７０８４６１１３６Ｔ", "91440300708461136X"):
+        found = asyncio.run(check.search_code_async(public, q))
+        assert found == check.search(public, q)
+    assert asyncio.run(check.search_code_async(public, COMPANY)).hits[0]["name"] == COMPANY_NAME  # type: ignore[union-attr]
+    assert asyncio.run(check.search_code_async(public, "某某科技")) is None  # a name: the caller searches
+    with pytest.raises(NotPermitted) as refused:
+        asyncio.run(check.search_code_async(public, ADULT))
+    assert refused.value.rule == "check.id_search_not_permitted"
+
+
+def test_an_http_code_search_is_answered_from_the_loop(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xinyong.services.check import Check
+
+    searched: list[str] = []
+    search = Check.search
+    monkeypatch.setattr(
+        Check, "search", lambda self, a, q, page=1: searched.append(q) or search(self, a, q, page)
+    )
+    app_calls = count_app_calls(monkeypatch, lambda scope: scope["path"])
+    with TestClient(create_app(platform_obj=platform)) as client:
+        by_code = client.get("/api/v1/search", params={"q": COMPANY})
+        by_name = client.get("/api/v1/search", params={"q": "某某科技"})
+        by_id = client.get("/api/v1/search", params={"q": ADULT})
+    assert by_code.status_code == 200 and [h["name"] for h in by_code.json()["hits"]] == [COMPANY_NAME]
+    assert by_name.status_code == 200 and [h["name"] for h in by_name.json()["hits"]] == [COMPANY_NAME]
+    assert by_id.status_code == 403 and by_id.json()["error"]["rule"] == "check.id_search_not_permitted"
+    assert searched == ["某某科技"]  # only the name went to the synchronous search (in the thread pool)
+    assert app_calls == []
