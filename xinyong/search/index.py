@@ -775,7 +775,7 @@ class PostgresSearch(_RankedSearch):
                 self._rows(
                     conn,
                     f"{select_} FROM subjects AS d WHERE {self.pairs_index} @> CAST(:tags AS text[])"
-                    f" AND {self.like} AND {where}{kinds} LIMIT :cap",
+                    f" AND {where}{kinds} LIMIT :cap",
                     {**params, "tags": tags, "cap": GROUP_COLLECT + 1},
                 )
             )
