@@ -115,11 +115,20 @@ def test_a_loop_writes_its_coroutines_rows_itself(store: Store, monkeypatch: pyt
         return await asyncio.gather(*(insert_row_async(store, screenings, _row(party, n)) for n in range(30)))
 
     ids = asyncio.run(many())
-    assert handed.count == 0  # written by the loop, in one transaction
+    assert handed.count == 0  # written by the loop, in one statement
     assert ids == list(range(ids[0], ids[0] + 30))  # gathered in order, one statement after another
     with store.read() as conn:
-        count = conn.execute(select(func.count()).where(screenings.c.party_code == party)).scalar()
-    assert count == 30
+        stored = dict(
+            conn.execute(
+                select(screenings.c.id, screenings.c.identifiers).where(screenings.c.party_code == party)
+            )
+            .tuples()
+            .all()
+        )
+    assert {i: bytes(stored[i]) for i in ids} == {
+        i: f"id-{n}".encode() for n, i in enumerate(ids)
+    }  # its own row
+    assert len(stored) == 30
 
 
 def test_on_sqlite_rows_go_to_the_writer_thread_while_another_connection_writes(

@@ -249,8 +249,8 @@ async def look_up_async(
     today: date,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """:func:`look_up` on PostgreSQL from the event loop (:mod:`xinyong.store.pgasync`): the key's
-    check and the lookup are sent together (one round trip, psycopg's pipeline mode) and the
-    lookup's rows are used only once the key, the measure and the purpose have passed, in
+    check and the lookup are one statement (the party's row joined to the identifier's entries),
+    and the entries are used only once the key, the measure and the purpose have passed, in
     :func:`look_up`'s order: a refusal is the same and answers nothing."""
     conns = store.async_connections
     if conns is None:
@@ -258,20 +258,37 @@ async def look_up_async(
     value = identifier.strip().upper()
     known = of(catalog).measures.get(measure)
     key = None if isinstance(who, Party) else hash_key(_required(who))
-    async with conns.read() as conn, conn.pipeline():
-        by_key = None if key is None else await conn.execute(_AUTH_SQL.format("%s"), (key,))
-        lookups = []
-        if known is not None:
-            persons = known.target == "subject_and_named_persons"
-            for sql, params in _queries_pg(known, [value], persons):
-                lookups.append(await conn.execute(sql, params))
-        party = who if isinstance(who, Party) else _party_of(await by_key.fetchone())  # type: ignore[union-attr]
-        m = _entitled(catalog, party, measure, purpose)
-        hits: dict[str, Hit] = {}
-        for cursor in lookups:
-            _restricting(m, await cursor.fetchall(), today, hits)
+    sql, params = _lookup_by_key(known, value, key)
+    async with conns.read() as conn:
+        rows = await (await conn.execute(sql, params)).fetchall() if sql else []
+    if isinstance(who, Party):
+        party = who
+    else:
+        party = _party_of(rows[0][:4] if rows else None)
+        rows = [r[4:] for r in rows]
+    m = _entitled(catalog, party, measure, purpose)
+    hits: dict[str, Hit] = {}
+    _restricting(m, [r for r in rows if r[0] is not None], today, hits)
     row = _row(party, m.code, purpose, today, "single", [value], hits)
     return row, _answer(catalog, m, value, hits.get(value), today)
+
+
+def _lookup_by_key(measure: Measure | None, value: str, key: str | None) -> tuple[str, tuple[Any, ...]]:
+    """PostgreSQL: one statement for a single screening. With a key, the party's row (code, name,
+    purposes, active) joined to the entries of ``value`` (none for an unknown measure), so that
+    key and lookup cost one statement; without, the lookup alone. ("", ()) when neither is asked."""
+    lookup, params = None, ()
+    if measure is not None:
+        ((lookup, params),) = _queries_pg(measure, [value], measure.target == "subject_and_named_persons")
+    if key is None:
+        return (lookup, params) if lookup else ("", ())
+    if lookup is None:
+        return _AUTH_SQL.format("%s"), (key,)
+    return (
+        "SELECT k.code, k.name, k.purposes, k.active, l.* FROM relying_parties AS k"
+        f" LEFT JOIN LATERAL ({lookup}) AS l ON true WHERE k.api_key_hash = %s",
+        (*params, key),
+    )
 
 
 def screen_bulk(

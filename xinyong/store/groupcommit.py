@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from xinyong.store.pgasync import AsyncConnections
 
 
+MULTIROW_MAX = 1000  # rows of one multi-row INSERT from the loop (PostgreSQL); more go to the writer thread
+
+
 class _Pending:
     """A queued row, and how its caller is woken: a thread's event, or a coroutine's future."""
 
@@ -108,19 +111,19 @@ class GroupWriter:
 
     def _write_on_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         batch = self._gathered.pop(loop)
-        if self._async is not None:  # PostgreSQL: the loop sends the batch itself, and goes on
+        if self._async is not None and len(batch) <= MULTIROW_MAX:  # PostgreSQL: the loop sends it
             task = loop.create_task(self._write_async(batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return
         try:
-            ids = self._driver.insert_now([p.row for p in batch])
+            ids = self._driver.insert_now([p.row for p in batch]) if self._driver.sqlite else None
         except Exception:  # the writer thread writes them again, a bad row apart from the others
             ids = None
         self._resolve(batch, ids)
 
     async def _write_async(self, batch: list[_Pending]) -> None:
-        """PostgreSQL: the batch in one transaction from the event loop (xinyong.store.pgasync)."""
+        """PostgreSQL: the batch as one statement from the event loop (xinyong.store.pgasync)."""
         assert self._async is not None
         try:
             ids = await self._driver.insert_async(self._async, [p.row for p in batch])
@@ -192,6 +195,7 @@ class _DriverInsert:
             table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.names
         ]
         self.sqlite = store.dialect == "sqlite"
+        self.table = table.name
         marks = ", ".join(("?" if self.sqlite else "%s") for _ in self.names)
         self.sql = f"INSERT INTO {table.name} ({', '.join(self.names)}) VALUES ({marks})"
         if not self.sqlite:
@@ -215,16 +219,18 @@ class _DriverInsert:
             return self._execute(raw, values)
 
     async def insert_async(self, conns: AsyncConnections, rows: list[dict[str, Any]]) -> list[int]:
-        """PostgreSQL, from the event loop: BEGIN, the rows and COMMIT sent in one pipeline."""
-        values = [self._values(row) for row in rows]
-        async with conns.read() as conn, conn.pipeline(), conn.transaction():
-            cursor = conn.cursor()
-            await cursor.executemany(self.sql, values, returning=True)
-            ids = []
-            while True:
-                ids.append(int((await cursor.fetchone())[0]))
-                if not cursor.nextset():
-                    return ids
+        """PostgreSQL, from the event loop: the rows as one multi-row INSERT in autocommit (the
+        statement is its own transaction: no BEGIN and COMMIT to send). The ids come from the
+        table's sequence, drawn row after row in the VALUES' order: sorted, they are the rows' ids."""
+        values = [v for row in rows for v in self._values(row)]
+        async with conns.read() as conn:
+            cursor = await conn.execute(self._multirow(len(rows)), values)
+            return sorted(int(r[0]) for r in await cursor.fetchall())
+
+    def _multirow(self, count: int) -> str:
+        row = "(" + ", ".join("%s" for _ in self.names) + ")"
+        rows = ", ".join([row] * count)
+        return f"INSERT INTO {self.table} ({', '.join(self.names)}) VALUES {rows} RETURNING id"
 
     def _execute(self, raw: Any, values: list[tuple[Any, ...]]) -> list[int]:
         cursor = raw.cursor()
