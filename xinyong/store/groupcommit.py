@@ -74,6 +74,7 @@ class GroupWriter:
         self._gathered: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}  # by the loop's own thread
         self._async = store.async_connections  # PostgreSQL: batches written from the loop
         self._tasks: set[asyncio.Task[None]] = set()  # the loops' writes in flight (kept referenced)
+        self._sending: set[asyncio.AbstractEventLoop] = set()  # loops with a write in flight
         self._queue: list[_Pending] = []
         self._ready = threading.Condition()
         threading.Thread(target=self._run, name=f"xinyong-{table.name}-writer", daemon=True).start()
@@ -110,26 +111,41 @@ class GroupWriter:
         return item.result()
 
     def _write_on_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        batch = self._gathered.pop(loop)
-        if self._async is not None and len(batch) <= MULTIROW_MAX:  # PostgreSQL: the loop sends it
-            task = loop.create_task(self._write_async(batch))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        if self._async is not None:
+            self._send(loop)
             return
+        batch = self._gathered.pop(loop)
         try:
-            ids = self._driver.insert_now([p.row for p in batch]) if self._driver.sqlite else None
+            ids = self._driver.insert_now([p.row for p in batch])
         except Exception:  # the writer thread writes them again, a bad row apart from the others
             ids = None
         self._resolve(batch, ids)
 
-    async def _write_async(self, batch: list[_Pending]) -> None:
+    def _send(self, loop: asyncio.AbstractEventLoop) -> None:
+        """PostgreSQL: the loop's gathered rows as one statement, one statement in flight a loop;
+        rows gathered meanwhile go in the next (a commit each, so the fewer the better)."""
+        if loop in self._sending or not self._gathered.get(loop):
+            return
+        gathered = self._gathered.pop(loop)
+        batch, rest = gathered[:MULTIROW_MAX], gathered[MULTIROW_MAX:]
+        if rest:
+            self._gathered[loop] = rest
+        self._sending.add(loop)
+        task = loop.create_task(self._write_async(batch, loop))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _write_async(self, batch: list[_Pending], loop: asyncio.AbstractEventLoop) -> None:
         """PostgreSQL: the batch as one statement from the event loop (xinyong.store.pgasync)."""
         assert self._async is not None
         try:
             ids = await self._driver.insert_async(self._async, [p.row for p in batch])
         except Exception:  # the writer thread writes them again, a bad row apart from the others
             ids = None
+        finally:
+            self._sending.discard(loop)
         self._resolve(batch, ids)
+        self._send(loop)
 
     def _resolve(self, batch: list[_Pending], ids: list[int] | None) -> None:
         """Wake the batch's coroutines with their ids (on their loop), or hand the batch to the
