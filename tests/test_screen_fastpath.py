@@ -168,3 +168,28 @@ def test_a_body_in_pieces_is_read_whole_and_replayed_in_order() -> None:
     assert body == b"".join(parts) and replayed == messages
     assert fastpath.screening_fields(body) == ("ABC", "m", "p")
     assert short is None and rest == messages  # over the limit: everything still reaches the app
+
+
+def test_the_short_path_sends_the_bytes_and_headers_of_starlette_s_json_response() -> None:
+    from starlette.responses import JSONResponse
+
+    content = {
+        "identifier": ADULT,
+        "restricted": True,
+        "entry": {"list_name_zh": "失信被执行人名单"},
+        "n": None,
+    }
+
+    async def sent(respond: Any) -> list[Any]:
+        messages: list[Any] = []
+
+        async def send(message: Any) -> None:
+            messages.append(message)
+
+        await respond(send)
+        return messages
+
+    ours = asyncio.run(sent(lambda send: fastpath.send_json(send, content)))
+    theirs = asyncio.run(sent(lambda send: JSONResponse(content)({"type": "http"}, None, send)))
+    assert ours == theirs
+    assert json.loads(ours[1]["body"]) == content
