@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -37,7 +38,7 @@ from xinyong.store.tables import relying_parties, screenings
 KEY_PREFIX = "xyp_"
 MAX_BULK = 100_000
 _CHUNK = 10_000  # identifiers per IN (...) lookup (SQLite >= 3.32 allows 32,766 parameters)
-_CHUNK_PG = 1_000  # identifiers per = ANY(array) lookup on PostgreSQL (see _queries_pg)
+_CHUNK_PG = 1_000  # identifiers per lookup on PostgreSQL (see _lookup_many_pg)
 
 
 @dataclass(frozen=True)
@@ -279,7 +280,7 @@ def _lookup_by_key(measure: Measure | None, value: str, key: str | None) -> tupl
     key and lookup cost one statement; without, the lookup alone. ("", ()) when neither is asked."""
     lookup, params = None, ()
     if measure is not None:
-        ((lookup, params),) = _queries_pg(measure, [value], measure.target == "subject_and_named_persons")
+        lookup, params = _single_pg(measure, value, measure.target == "subject_and_named_persons")
     if key is None:
         return (lookup, params) if lookup else ("", ())
     if lookup is None:
@@ -311,7 +312,7 @@ def screen_bulk(
         )
     m = _entitled(catalog, party, measure, purpose)
     with collector.paused():
-        values = [i.strip().upper() for i in identifiers]
+        values = list(map(str.upper, map(str.strip, identifiers)))
         with store.driver_read() as raw:  # the lookups in a read: the write lock is held for the record only
             hits = _lookup(raw, m, values, today)
         row = _row(party, m.code, purpose, today, "bulk", values, hits)
@@ -355,19 +356,64 @@ def _lookup(raw: Any, measure: Measure, values: list[str], today: date) -> dict[
     found: dict[str, Hit] = {}
     unique = list(dict.fromkeys(values))
     persons = measure.target == "subject_and_named_persons"
-    pg = _is_pg(raw)
-    size = _CHUNK_PG if pg else _CHUNK
-    # psycopg: each array planned for itself (a prepared generic plan may scan the table); a single
-    # identifier is an equality, whose prepared plan probes the index (planning it each time cost
-    # more than running it: 0.3 of 0.8 ms)
-    options: dict[str, Any] = {"prepare": False} if pg and len(unique) > 1 else {}
-    for start in range(0, len(unique), size):
-        chunk = unique[start : start + size]
-        for sql, params in _queries_pg(measure, chunk, persons) if pg else _queries(measure, chunk, persons):
-            cursor = raw.cursor()
-            cursor.execute(sql, params, **options)
-            _restricting(measure, cursor.fetchall(), today, found)
+    if not _is_pg(raw):
+        for start in range(0, len(unique), _CHUNK):
+            for sql, params in _queries(measure, unique[start : start + _CHUNK], persons):
+                cursor = raw.cursor()
+                cursor.execute(sql, params)
+                _restricting(measure, cursor.fetchall(), today, found)
+    elif len(unique) == 1:
+        # an equality, whose prepared plan probes the index (psycopg prepares a statement run five
+        # times; planning it each time cost more than running it: 0.3 of 0.8 ms)
+        cursor = raw.cursor()
+        cursor.execute(*_single_pg(measure, unique[0], persons))
+        _restricting(measure, cursor.fetchall(), today, found)
+    else:
+        _lookup_many_pg(raw, measure, unique, persons, today, found)
     return found
+
+
+def _lookup_many_pg(
+    raw: Any, measure: Measure, unique: list[str], persons: bool, today: date, found: dict[str, Hit]
+) -> None:
+    """PostgreSQL, many identifiers, :data:`_CHUNK_PG` at a time: every chunk's statements sent in one
+    pipeline (the server looks up a chunk while the next is sent, instead of each waiting for the
+    other), each chunk one text parameter that the server splits (dumped as an array, it cost more
+    Python time than the lookups: bench/screen.py). Each chunk planned for itself (``prepare=False``:
+    a generic plan may scan the table); subjects and named persons as two statements (planned as
+    one, 1,000 identifiers took a parallel plan whose workers cost 20 ms a chunk, against ~3 ms)."""
+    shared = {"state": ListState.PUBLISHED.value, "types": sorted(measure.triggered_by)}
+    statements = _many_pg(persons)
+    cursors = []
+    with raw.pipeline():
+        for start in range(0, len(unique), _CHUNK_PG):
+            part = unique[start : start + _CHUNK_PG]
+            chunk = "\n".join(part)
+            if chunk.count("\n") != len(part) - 1:  # an identifier holding the separator matches
+                chunk = "\n".join(v for v in part if "\n" not in v)  # nothing stored: left out
+            for sql in statements:  # the subjects' rows first: the first entry found is answered
+                cursor = raw.cursor()
+                cursor.execute(sql, {**shared, "ids": chunk}, prepare=False)
+                cursors.append(cursor)
+    for cursor in cursors:
+        _restricting(measure, cursor.fetchall(), today, found)
+
+
+def _many_pg(persons: bool) -> list[str]:
+    """A chunk's lookups: the subjects' entries and, for measures binding named persons, the persons'."""
+    ids = "= ANY(string_to_array(%(ids)s, E'\\n'))"
+    subjects = (
+        f"SELECT {_COLUMNS}, NULL AS role FROM list_entries"
+        f" WHERE id_value {ids} AND state = %(state)s AND list_type = ANY(%(types)s)"
+    )
+    if not persons:
+        return [subjects]
+    cols = _COLUMNS.replace("id_value", "p.id_value").replace("id, ", "e.id, ", 1)
+    return [
+        subjects,
+        f"SELECT {cols}, p.role FROM list_entry_persons p JOIN list_entries e ON e.id = p.entry_id"
+        f" WHERE p.id_value {ids} AND e.state = %(state)s AND e.list_type = ANY(%(types)s)",
+    ]
 
 
 def _restricting(measure: Measure, rows: Sequence[Any], today: date, found: dict[str, Hit]) -> None:
@@ -415,31 +461,22 @@ def _queries(measure: Measure, chunk: list[str], persons: bool) -> list[tuple[st
     return out
 
 
-def _queries_pg(measure: Measure, chunk: list[str], persons: bool) -> list[tuple[str, tuple[Any, ...]]]:
-    """PostgreSQL: the identifiers as one array (``= ANY``), in chunks of :data:`_CHUNK_PG`; one
-    identifier as an equality. An ``IN`` list of 10,000 placeholders cost psycopg ~90 ms to parse
-    and made the planner scan the whole table (bench/screen.py: 1,000,000 ids in 50 s); 1,000 at a
-    time it probes the index. For one identifier, subjects and named persons are one statement (one
+def _single_pg(measure: Measure, value: str, persons: bool) -> tuple[str, tuple[Any, ...]]:
+    """PostgreSQL, one identifier: an equality; subjects and named persons in one statement (one
     round trip), the subjects' rows first."""
-    single = len(chunk) == 1
-    ids = "= %s" if single else "= ANY(%b)"  # the array in binary: not written out and parsed as text
-    params = (chunk[0] if single else chunk, ListState.PUBLISHED.value, sorted(measure.triggered_by))
+    params = (value, ListState.PUBLISHED.value, sorted(measure.triggered_by))
     subjects = (
-        f"SELECT {_COLUMNS}, NULL AS role FROM list_entries"
-        f" WHERE id_value {ids} AND state = %s AND list_type = ANY(%s)"
+        f"SELECT {_COLUMNS}, NULL AS role FROM list_entries WHERE id_value = %s AND state = %s"
+        " AND list_type = ANY(%s)"
     )
     if not persons:
-        return [(subjects, params)]
+        return subjects, params
     cols = _COLUMNS.replace("id_value", "p.id_value").replace("id, ", "e.id, ", 1)
     named = (
         f"SELECT {cols}, p.role FROM list_entry_persons p JOIN list_entries e ON e.id = p.entry_id"
-        f" WHERE p.id_value {ids} AND e.state = %s AND e.list_type = ANY(%s)"
+        " WHERE p.id_value = %s AND e.state = %s AND e.list_type = ANY(%s)"
     )
-    if single:
-        return [(f"({subjects}) UNION ALL ({named}) ORDER BY role NULLS FIRST", params + params)]
-    # Arrays as two statements: planned as one, 1,000 identifiers took a parallel plan whose workers
-    # cost 20 ms a chunk, against ~3 ms for the two.
-    return [(subjects, params), (named, params)]
+    return f"({subjects}) UNION ALL ({named}) ORDER BY role NULLS FIRST", params + params
 
 
 def _day(value: Any) -> date | None:
@@ -457,7 +494,8 @@ def _row(
     values: list[str],
     hits: dict[str, Hit],
 ) -> dict[str, Any]:
-    results = "\n".join(hits[v].entry_id if v in hits else "" for v in values)
+    entry_of = {v: h.entry_id for v, h in hits.items()}
+    results = "\n".join(map(entry_of.get, values, repeat("")))  # each value's entry, or ""
     return {
         "party_code": party.code,
         "purpose": purpose,
@@ -466,7 +504,7 @@ def _row(
         "recorded_at": events.now(),
         "mode": mode,
         "total": len(values),
-        "restricted": sum(1 for v in values if v in hits),
+        "restricted": sum(map(hits.__contains__, values)),
         "identifiers": zlib.compress("\n".join(values).encode(), 1),
         "results": zlib.compress(results.encode(), 1),
     }
@@ -496,11 +534,12 @@ class _Answers:
         self.m, self.today = m, today.isoformat()
         self.bases = [str(b) for b in m.legal_basis]
         self.names = {code: lt.name_zh for code, lt in of(catalog).list_types.items()}
+        self._days: dict[tuple[date, date | None], tuple[str, str | None]] = {}
 
     def __call__(self, value: str, hit: Hit | None) -> dict[str, Any]:
         if hit is None:
             return {"identifier": value, "measure": self.m.code, "restricted": False}
-        until = end_of(self.m, hit.starts_on, hit.ends_on)
+        starts, until = self._period(hit)
         return {
             "identifier": value,
             "measure": self.m.code,
@@ -511,10 +550,20 @@ class _Answers:
                 "list_name_zh": self.names[hit.list_type],
                 "decision_document": hit.decision_document,
                 "deciding_unit": hit.unit_code,
-                "starts_on": hit.starts_on.isoformat(),
+                "starts_on": starts,
             },
             "as_person": hit.as_person,
             "legal_basis": self.bases,
-            "ends_on": until.isoformat() if until else None,
+            "ends_on": until,
             "as_of": self.today,
         }
+
+    def _period(self, hit: Hit) -> tuple[str, str | None]:
+        """The entry's start and the measure's end, as dates in ISO form; a bulk screening's
+        entries share a few thousand periods, each worked out once."""
+        key = (hit.starts_on, hit.ends_on)
+        found = self._days.get(key)
+        if found is None:
+            until = end_of(self.m, hit.starts_on, hit.ends_on)
+            found = self._days[key] = (hit.starts_on.isoformat(), until.isoformat() if until else None)
+        return found
