@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -47,6 +48,11 @@ def create_app(settings: Settings | None = None, *, platform_obj: Platform | Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Synchronous routes run in this loop's thread pool (40 threads by default): no more at once
+        # than the store's pool serves, or each thread beyond it opens and closes a connection.
+        threads = app.state.platform.store.thread_connections
+        if threads is not None:
+            to_thread.current_default_thread_limiter().total_tokens = threads
         scheduler = jobs.start_scheduler(app.state.platform) if own else None  # xinyong.services.jobs
         yield
         if scheduler is not None:

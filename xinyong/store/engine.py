@@ -226,6 +226,18 @@ class Store:
         return len(self._spares) + (int(checkedin()) if checkedin is not None else 0)
 
     @property
+    def thread_connections(self) -> int | None:
+        """How many threads may hold a connection at once without the pool opening overflow ones:
+        the pool's size less the spares (:meth:`driver_read`) and the group writer's one. An
+        overflow connection is closed when given back, so a thread pool larger than the pool had
+        PostgreSQL start a backend for many requests under load (bench/check.py: /healthz at 50
+        connections, p99 5 s). None for a store without a pool of its own (bound, in memory)."""
+        size = getattr(self.engine.pool, "size", None)
+        if self._bound is not None or not isinstance(self.engine.pool, QueuePool) or size is None:
+            return None
+        return max(1, int(size()) - self._spare_max - 1)
+
+    @property
     def bound(self) -> bool:
         """Bound to one open connection (tests): every write is a SAVEPOINT inside it."""
         return self._bound is not None
