@@ -411,7 +411,10 @@ def test_plans_use_the_indexes(
             assert "SCAN r VIRTUAL TABLE" in plan, plan
             return
     else:
-        index_name = "ix_subjects_name_search_trgm" if len(query) >= 3 else "ix_subjects_name_search_chars"
+        # 3+ characters: pg_trgm; 2: the pair tagged by length (migration 0011); 1: the characters'
+        index_name = {1: "ix_subjects_name_search_chars", 2: "ix_subjects_name_search_rank_pairs"}.get(
+            len(query), "ix_subjects_name_search_trgm"
+        )
         uses_index = index_name in plan
     assert uses_index == (strategy != "scan"), plan
 
@@ -702,6 +705,7 @@ def test_rank_key_walks_agree_with_the_oracle(
     Every way, with individuals and organisations of equal lengths, pages equal the oracle's."""
     monkeypatch.setattr(index, "WALK_FROM", 0)  # every query with a match is walked
     monkeypatch.setattr(index, "GROUP_COLLECT", group_collect)
+    monkeypatch.setattr(index, "PG_GROUP_COLLECT", group_collect)  # PostgreSQL's windows and lengths
     monkeypatch.setattr(index, "PREFIX_COLLECT", prefix_collect)
     add(conn, [*synthetic_names(120), *[f"联合{c}{i:02d}社" for i in range(12) for c in "甲乙"]])
     add(conn, ["联合", "联合乙", "联合甲", "张联合", "李联合"], kind="individual", prefix="P")

@@ -106,9 +106,20 @@ COLLECT_COST_SHORT = 60
 # up to this many (more are walked); the names of the page's last length likewise.
 PREFIX_COLLECT = 2000
 GROUP_COLLECT = 400
+# PostgreSQL: a length's (or a window of lengths') matches collected from the tagged pairs and sorted
+# up to this many, each a table row read (more are read in name order from the rank index alone);
+# and the lengths read at once while they hold no more
+PG_GROUP_COLLECT = 60
+LENGTH_WINDOW = 4
 # PostgreSQL: a common query's walk first reads this many names of a length in name order (from the
 # rank index alone) and keeps the matches among them; a page not filled by them probes the GIN index
 COMMON_STEPS = 4000
+# PostgreSQL: a query found in this many of the sample's names, standing for this many times
+# MAX_TOTAL + 1 matches, is capped without a count. A block sample of ~2,000 names finds 25 of a
+# fragment's matches when the table holds fewer than the cap (density under 0.05 %: 1 expected)
+# with a probability far below 1e-20; a wrong "more than 500" would mislabel the count, not the page.
+SURELY_CAPPED = 25
+CAPPED_MARGIN = 10
 SAMPLE_ROWS = 2000  # names read to estimate how common a fragment is (see _RankedSearch._choose)
 SAMPLE_WINDOWS = 8  # SQLite: the sample is read as this many runs of consecutive rows
 SAMPLE_PAGES = 16  # PostgreSQL: the sample reads at least this many pages (of about 50 names each)
@@ -198,6 +209,9 @@ class _Plan:
     #: FROM and WHERE of an exact count read from an index alone (no table row, no recheck): run
     #: first, so that a capped query is not collected before it is walked
     counted: tuple[str, str] | None = None
+    #: the sample leaves no doubt that the query has more than MAX_TOTAL matches: neither counted
+    #: nor collected, its page is walked (PostgreSQL, see PostgresSearch._choose)
+    capped: bool = False
 
     @property
     def walk_above(self) -> int:
@@ -230,11 +244,14 @@ class _RankedSearch:
         plan = self._choose(conn, req)
         params = {**plan.params, "count_limit": max(plan.walk_above, MAX_TOTAL) + 1}
         rows: Sequence[Any] = []
-        if plan.scan or plan.counted is not None:
+        total = MAX_TOTAL + 1 if plan.capped else 0
+        if plan.capped:
+            pass
+        elif plan.scan or plan.counted is not None:
             source, where = plan.counted or (plan.source, plan.where)
             first = f"SELECT 1 FROM {source} WHERE {where} LIMIT :count_limit"
             total = int(self._rows(conn, f"SELECT count(*) FROM ({first}) AS m", params)[0][0])
-        if not plan.scan and (plan.counted is None or 0 < total <= plan.walk_above):
+        if not plan.scan and not plan.capped and (plan.counted is None or 0 < total <= plan.walk_above):
             # one pass: the candidates are read once, counted and ranked by the same statement
             params["want"] = req.offset + req.limit
             rows = self._rows(conn, self._collect_sql(plan), params)
@@ -678,14 +695,26 @@ class PostgresSearch(_RankedSearch):
     def _choose(self, conn: Connection, req: _Query) -> _Plan:
         if len(req.q) < 2:
             return super()._choose(conn, req)
-        _, sampled, matches = self._sample(conn, req.q)
+        size, sampled, matches = self._sample(conn, req.q)
         # common (有限, 公司, 深圳): the first MAX_TOTAL + 1 matches are soon found by a scan, while their
         # GIN entries are most of the index. (Below SCAN_FRACTION, a scan to count them read up to
         # 50 ms of names at 1,000,000: those are collected from the index, at most 501.)
         if sampled and matches > SCAN_FRACTION * sampled:
             where = f"{self.position} > 0" + ("" if req.kinds is None else f" AND {self.scan_kinds}")
             return _Plan(self.scan_source, where, req.params(), scan=True)
-        return replace(self._plan(conn, req), collect=min(WALK_FROM, MAX_TOTAL))
+        plan = replace(self._plan(conn, req), collect=min(WALK_FROM, MAX_TOTAL))
+        # Collecting the first MAX_TOTAL + 1 matches to learn that there are more read as many table
+        # rows: 5-25 ms for 易有限 or 技有, most of a capped query's time (bench/check.py). When the
+        # sample holds SURELY_CAPPED of them and they stand for CAPPED_MARGIN times the cap, the
+        # query is taken as capped and only its page is read.
+        if matches >= SURELY_CAPPED and matches * size >= CAPPED_MARGIN * (MAX_TOTAL + 1) * sampled:
+            return replace(plan, capped=True)
+        # The candidates of a query the sample finds in under SURELY_CAPPED names come from an index:
+        # left to itself, the planner scanned the table for those it expected by the thousand
+        # (财务咨询: 120,000 names read for 501 matches, 24 ms, against ~2 ms from pg_trgm's index).
+        # For the rest of the search's transaction, as SIZE_SQL's settings.
+        self._rows(conn, "SELECT set_config('enable_seqscan', 'off', true)", {})
+        return plan
 
     def _pairs_plan(self, conn: Connection, req: _Query) -> _Plan:
         """Candidates from the tagged pairs, every length at once (one GIN probe a length and group).
@@ -737,67 +766,26 @@ class PostgresSearch(_RankedSearch):
         self, conn: Connection, req: _Query, cls: int, where: str, params: dict[str, Any], person: bool
     ) -> list[Any]:
         """The first ``:want`` rows in rank order of ``where`` among individuals or organisations,
-        read one name length at a time."""
+        read by name length, shortest first: a common query's one length at a time (from the rank
+        index, see :meth:`_length_rows`); any other's :data:`LENGTH_WINDOW` lengths at once from the
+        tagged pairs, one length at a time only where a window holds more than
+        :data:`PG_GROUP_COLLECT` matches (one statement for the short names most queries are not in,
+        instead of one a length)."""
         want = int(params["want"])
-        own = f"d.kind = '{PERSON}'" if person else f"d.kind <> '{PERSON}'"
-        longest = self._longest(conn, person)
-        params = {k: v for k, v in params.items() if k != "kinds"}
-        kinds = _group_kinds(req, person)
-        select_ = (
-            f"SELECT d.id, d.name, d.kind, d.id_value, {int(cls)} AS cls, length(d.name_search) AS len,"
-            " d.name_search AS ns"
-        )
-        pairs = list(dict.fromkeys(req.q[i : i + 2] for i in range(len(req.q) - 1)))
-        tag = "p" if person else "o"
+        walk = _LengthWalk(self, conn, req, cls, where, params, person)
         rows: list[Any] = []
-        for length in range(len(req.q) + 1, longest + 1):
-            rest = want - len(rows)
-            if req.common:  # the first names of this length in name order, often enough for the page
-                walk = (
-                    "SELECT d.id AS wid, d.name_search AS wns FROM subjects AS d"
-                    f" WHERE {own} AND length(d.name_search) = :len{kinds}"
-                    f" ORDER BY d.name_search{self.collate}, d.id LIMIT :steps"
-                )
-                page = (
-                    f"SELECT s.id, s.name, s.kind, s.id_value, {int(cls)} AS cls, length(w.wns) AS len,"
-                    f" w.wns AS ns FROM ({walk}) AS w JOIN subjects AS s ON s.id = w.wid"
-                    f" WHERE {where.replace('d.name_search', 'w.wns')}"
-                    f" ORDER BY w.wns{self.collate}, w.wid LIMIT :rest"
-                )
-                found = list(
-                    self._rows(conn, page, {**params, "len": length, "steps": COMMON_STEPS, "rest": rest})
-                )
-                if len(found) == rest:
-                    rows += found
-                    break
-            tags = [f"{tag}{length}:{pair}" for pair in pairs]
-            found = list(
-                self._rows(
-                    conn,
-                    f"{select_} FROM subjects AS d WHERE {self.pairs_index} @> CAST(:tags AS text[])"
-                    f" AND {where}{kinds} LIMIT :cap",
-                    {**params, "tags": tags, "cap": GROUP_COLLECT + 1},
-                )
-            )
-            if len(found) > GROUP_COLLECT:  # read in name order from the rank index alone, then the rows
-                walk = (
-                    "SELECT d.id AS wid, d.name_search AS wns FROM subjects AS d"
-                    f" WHERE {own} AND length(d.name_search) = :len AND {where}{kinds}"
-                    f" ORDER BY d.name_search{self.collate}, d.id LIMIT :rest"
-                )
-                found = list(
-                    self._rows(
-                        conn,
-                        f"SELECT s.id, s.name, s.kind, s.id_value, {int(cls)} AS cls,"
-                        " length(w.wns) AS len, w.wns AS ns"
-                        f" FROM ({walk}) AS w JOIN subjects AS s ON s.id = w.wid",
-                        {**params, "len": length, "rest": want - len(rows)},
-                    )
-                )
-            found.sort(key=lambda r: (r.ns, r.id))
-            rows += found[: want - len(rows)]
-            if len(rows) >= want:
-                break
+        length, longest = len(req.q) + 1, self._longest(conn, person)
+        while length <= longest and len(rows) < want:
+            last = length if req.common else min(length + LENGTH_WINDOW - 1, longest)
+            found = None if req.common else walk.window(length, last)
+            if found is not None:
+                rows += found[: want - len(rows)]
+            else:
+                for one in range(length, last + 1):
+                    rows += walk.length(one, want - len(rows))
+                    if len(rows) >= want:
+                        break
+            length = last + 1
         return rows
 
     def _rows(self, conn: Connection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
@@ -814,13 +802,96 @@ class PostgresSearch(_RankedSearch):
     def _plan(self, conn: Connection, req: _Query) -> _Plan:
         params = req.params()
         filters = self._filters(req)
-        if len(req.q) >= 2 and not req.q.isalnum():
+        # Two characters: the names holding the pair, from the tagged pairs, rather than those holding
+        # both characters anywhere from the characters' index (英有: every name with 英, as nearly
+        # all hold 有, each read to recheck: 24 ms for 255 matches)
+        if len(req.q) == 2 or (len(req.q) > 2 and not req.q.isalnum()):
             return self._pairs_plan(conn, req)
         if len(req.q) >= 3:
             return _Plan("subjects AS d", filters, params)
         params["chars"] = sorted(set(req.q))
         where = f"string_to_array(d.name_search, NULL) @> CAST(:chars AS text[]) AND {filters}"
         return _Plan("subjects AS d", where, params)
+
+
+class _LengthWalk:
+    """Reads a query's matches of given name lengths for :meth:`PostgresSearch._walk_lengths`."""
+
+    def __init__(
+        self,
+        search: PostgresSearch,
+        conn: Connection,
+        req: _Query,
+        cls: int,
+        where: str,
+        params: dict[str, Any],
+        person: bool,
+    ) -> None:
+        self.search, self.conn, self.req, self.cls, self.where = search, conn, req, cls, where
+        self.params = {k: v for k, v in params.items() if k != "kinds"}
+        self.own = f"d.kind = '{PERSON}'" if person else f"d.kind <> '{PERSON}'"
+        self.kinds = _group_kinds(req, person)
+        self.tag = "p" if person else "o"
+        self.pairs = list(dict.fromkeys(req.q[i : i + 2] for i in range(len(req.q) - 1)))
+        self.select = (
+            f"SELECT d.id, d.name, d.kind, d.id_value, {int(cls)} AS cls, length(d.name_search) AS len,"
+            " d.name_search AS ns"
+        )
+
+    def _probe(self, lengths: range) -> list[Any]:
+        """Up to PG_GROUP_COLLECT + 1 matches of these lengths, from the tagged pairs."""
+        tags = {
+            f"t{n}": [f"{self.tag}{length}:{pair}" for pair in self.pairs] for n, length in enumerate(lengths)
+        }
+        index = self.search.pairs_index
+        probes = " OR ".join(f"{index} @> CAST(:{name} AS text[])" for name in tags)
+        return list(
+            self.search._rows(
+                self.conn,
+                f"{self.select} FROM subjects AS d WHERE ({probes}) AND {self.where}{self.kinds} LIMIT :cap",
+                {**self.params, **tags, "cap": PG_GROUP_COLLECT + 1},
+            )
+        )
+
+    def window(self, first: int, last: int) -> list[Any] | None:
+        """Every match of the lengths first..last in rank order, or None when they are more than
+        PG_GROUP_COLLECT (then read one length at a time)."""
+        found = self._probe(range(first, last + 1))
+        if len(found) > PG_GROUP_COLLECT:
+            return None
+        return sorted(found, key=lambda r: (r.len, r.ns, r.id))
+
+    def length(self, length: int, rest: int) -> list[Any]:
+        """The first ``rest`` matches of one name length in name order: for a common query, among the
+        first COMMON_STEPS names of the length (read in name order from the rank index alone), often
+        enough; else from the tagged pairs when they are PG_GROUP_COLLECT or fewer, or by reading
+        the length's names in name order from the rank index."""
+        collate, params = self.search.collate, {**self.params, "len": length, "rest": rest}
+        page = (
+            f"SELECT s.id, s.name, s.kind, s.id_value, {int(self.cls)} AS cls, length(w.wns) AS len,"
+            " w.wns AS ns FROM ({walk}) AS w JOIN subjects AS s ON s.id = w.wid"
+        )
+        if self.req.common:
+            walk = (
+                "SELECT d.id AS wid, d.name_search AS wns FROM subjects AS d"
+                f" WHERE {self.own} AND length(d.name_search) = :len{self.kinds}"
+                f" ORDER BY d.name_search{collate}, d.id LIMIT :steps"
+            )
+            where = self.where.replace("d.name_search", "w.wns")
+            sql = page.format(walk=walk) + f" WHERE {where} ORDER BY w.wns{collate}, w.wid LIMIT :rest"
+            found = list(self.search._rows(self.conn, sql, {**params, "steps": COMMON_STEPS}))
+            if len(found) == rest:
+                return found
+        found = self._probe(range(length, length + 1))
+        if len(found) > PG_GROUP_COLLECT:  # read in name order from the rank index alone, then the rows
+            walk = (
+                "SELECT d.id AS wid, d.name_search AS wns FROM subjects AS d"
+                f" WHERE {self.own} AND length(d.name_search) = :len AND {self.where}{self.kinds}"
+                f" ORDER BY d.name_search{collate}, d.id LIMIT :rest"
+            )
+            found = list(self.search._rows(self.conn, page.format(walk=walk), params))
+        found.sort(key=lambda r: (r.ns, r.id))
+        return found[:rest]
 
 
 # The rank key and the indexed text of a subjects row ``s`` in ``subject_search_rank``: as
