@@ -86,7 +86,10 @@ class Settings:
         "Seconds between the server's runs of the daily jobs (list expiry …); 0 turns the scheduler off.",
     )
     db_pool_size: int = _setting(
-        "XINYONG_DB_POOL_SIZE", 20, "Database connections each server process keeps open."
+        "XINYONG_DB_POOL_SIZE",
+        20,
+        "Database connections each server process keeps open (its thread pool runs at most this many"
+        " requests at once, less 3).",
     )
     db_max_overflow: int = _setting(
         "XINYONG_DB_MAX_OVERFLOW", 20, "Extra connections a server process may open under load."
