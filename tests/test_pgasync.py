@@ -30,7 +30,7 @@ from xinyong.settings import Settings
 from xinyong.store import pgasync
 from xinyong.store.tables import screenings
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="XINYONG_TEST_DATABASE_URL is not set")
+needs_pg = pytest.mark.skipif(not PG_URL, reason="XINYONG_TEST_DATABASE_URL is not set")
 
 OP = Actor.operator("op")
 CONTROLLER = resident_id(date(1970, 2, 2))
@@ -40,6 +40,8 @@ COMPANY_NAME = "深圳市某某科技有限公司"
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    if not PG_URL:
+        pytest.skip("XINYONG_TEST_DATABASE_URL is not set")
     name = f"xinyong_test_async_{uuid.uuid4().hex[:12]}"
     url, admin = _pg_database(name)
     settings = Settings(
@@ -238,6 +240,7 @@ def test_an_http_screening_is_answered_and_recorded_from_the_loop(
     ]
 
 
+@needs_pg
 def test_disposing_the_store_closes_the_loops_connections(tmp_path: Path) -> None:
     from xinyong.store import create_store
 
@@ -296,3 +299,39 @@ def test_an_http_code_search_is_answered_from_the_loop(
     assert by_id.status_code == 403 and by_id.json()["error"]["rule"] == "check.id_search_not_permitted"
     assert searched == ["某某科技"]  # only the name went to the synchronous search (in the thread pool)
     assert app_calls == []
+
+
+class _FakeConn:
+    """Stands for a psycopg connection in the pool's own tests."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.pgconn = self
+
+    transaction_status = 0
+
+    def finish(self) -> None:
+        self.closed = True
+
+
+def test_a_waiter_cancelled_after_being_woken_hands_its_turn_on() -> None:
+    """A connection closed gives the next waiter the right to open one; if that waiter is cancelled
+    before it runs, the right goes to the one after it, not lost."""
+    opened: list[_FakeConn] = []
+
+    async def connect() -> _FakeConn:
+        opened.append(_FakeConn())
+        return opened[-1]
+
+    async def scenario() -> bool:
+        conns = pgasync._LoopConnections(connect, size=1)
+        first = await conns.acquire()
+        one = asyncio.ensure_future(conns.acquire())
+        two = asyncio.ensure_future(conns.acquire())
+        await asyncio.sleep(0)  # both wait
+        conns.release(first, reusable=False)  # broken: closed, and one may open another
+        one.cancel()  # before it ran
+        got = await asyncio.wait_for(two, timeout=1)
+        return got is opened[-1] and len(opened) == 2 and first.closed
+
+    assert asyncio.run(scenario())

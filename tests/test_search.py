@@ -737,3 +737,28 @@ def test_rank_key_index_follows_renames_and_kinds(conn: Connection) -> None:
     assert ids_of(search(conn, "短名称", kinds={"enterprise"})) == []
     conn.execute(subjects.delete().where(subjects.c.id == sid))
     assert search(conn, "联合有限").total == 0
+
+
+def test_a_fragment_common_only_among_people_is_counted_for_the_public(
+    conn: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL takes a query as capped, without counting, when the sample's pages leave no doubt:
+    pages holding a match of the kinds searched, so that the public's search (organisations only)
+    of a fragment frequent in people's names still gets its exact count."""
+    if conn.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's capped plan")
+    add(conn, [f"联合{i:04d}" for i in range(MAX_TOTAL + 100)], kind="individual", prefix="P")
+    add(conn, [f"张{i:04d}" for i in range(3000)], kind="individual", prefix="Q")  # not common: < 25 %
+    add(conn, ["联合发展有限公司", "华联合众有限公司", "深圳联合科技有限公司"])
+    conn.exec_driver_sql("ANALYZE subjects")
+    monkeypatch.setattr(index, "SAMPLE_ROWS", 10)
+    monkeypatch.setattr(index, "SAMPLE_PAGES", 10**9)  # every page
+    monkeypatch.setattr(index, "SURELY_CAPPED", 2)
+    monkeypatch.setattr(index, "CAPPED_MARGIN", 1)
+    public = {"enterprise", "public_institution", "social_organisation"}
+    found = search(conn, "联合", kinds=public)
+    assert (found.total, found.capped) == (3, False)
+    assert ids_of(found) == oracle(conn, "联合", public)
+    everyone = search(conn, "联合")
+    assert (everyone.total, everyone.capped) == (MAX_TOTAL, True)
+    assert ids_of(everyone) == oracle(conn, "联合")[:20]

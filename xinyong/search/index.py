@@ -114,11 +114,13 @@ LENGTH_WINDOW = 4
 # PostgreSQL: a common query's walk first reads this many names of a length in name order (from the
 # rank index alone) and keeps the matches among them; a page not filled by them probes the GIN index
 COMMON_STEPS = 4000
-# PostgreSQL: a query found in this many of the sample's names, standing for this many times
-# MAX_TOTAL + 1 matches, is capped without a count. A block sample of ~2,000 names finds 25 of a
-# fragment's matches when the table holds fewer than the cap (density under 0.05 %: 1 expected)
-# with a probability far below 1e-20; a wrong "more than 500" would mislabel the count, not the page.
-SURELY_CAPPED = 25
+# PostgreSQL: a query whose matches (of the kinds searched) are on this many of the sample's pages
+# and stand for this many times MAX_TOTAL + 1 names is capped without a count. Pages, not names:
+# names stored together (a batch of branches) fill a page. The sample reads ~35 pages of ~17,000 at
+# 1,000,000 names; if fewer than 501 pages held a match (3 %, about 1 expected), 10 or more of them
+# would come up with a probability of about 1e-7; a wrong "more than 500" mislabels the count and
+# offers empty pages, never a wrong page of results.
+SURELY_CAPPED = 10
 CAPPED_MARGIN = 10
 SAMPLE_ROWS = 2000  # names read to estimate how common a fragment is (see _RankedSearch._choose)
 SAMPLE_WINDOWS = 8  # SQLite: the sample is read as this many runs of consecutive rows
@@ -656,17 +658,30 @@ class PostgresSearch(_RankedSearch):
         """A block sample (``TABLESAMPLE SYSTEM``, repeatable) of about SAMPLE_ROWS names, sized from
         the planner's row count. No sample of a table that small or not yet analysed: the planner,
         which knows as much, chooses alone."""
+        size, sampled, matches, _, _ = self._sample_pages(conn, q, None)
+        return size, sampled, matches
+
+    def _sample_pages(
+        self, conn: Connection, q: str, kinds: tuple[str, ...] | None
+    ) -> tuple[int, int, int, int, int]:
+        """:meth:`_sample`, and of the sample's names of one of ``kinds`` (all when None), how many
+        contain ``q`` and on how many pages: a page counts once, however many matching names were
+        stored together."""
         tuples, pages, _, _ = self._rows(conn, SIZE_SQL, {})[0]
         size = int(tuples or 0)
         if size <= SAMPLE_ROWS:
-            return size, 0, 0
+            return size, 0, 0, 0, 0
+        hit = "strpos(name_search, :q) > 0"
+        wanted = hit if kinds is None else f"{hit} AND kind = ANY(CAST(:kinds AS text[]))"
         row = self._rows(
             conn,
-            "SELECT count(*), coalesce(sum(CASE WHEN strpos(name_search, :q) > 0 THEN 1 ELSE 0 END), 0)"
+            f"SELECT count(*) AS names, coalesce(sum(CASE WHEN {hit} THEN 1 ELSE 0 END), 0) AS hits,"
+            f" coalesce(sum(CASE WHEN {wanted} THEN 1 ELSE 0 END), 0) AS wanted,"
+            f" count(DISTINCT CASE WHEN {wanted} THEN (ctid::text::point)[0] END) AS pages"
             " FROM subjects TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)",
-            {"q": q, "percent": _percent(size, int(pages))},
+            {"q": q, "percent": _percent(size, int(pages)), "kinds": list(kinds or ())},
         )[0]
-        return size, int(row[0]), int(row[1])
+        return size, int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
     def _histogram(self, conn: Connection, q: str) -> list[_Sampled]:
         tuples, pages, _, _ = self._rows(conn, SIZE_SQL, {})[0]
@@ -695,7 +710,7 @@ class PostgresSearch(_RankedSearch):
     def _choose(self, conn: Connection, req: _Query) -> _Plan:
         if len(req.q) < 2:
             return super()._choose(conn, req)
-        size, sampled, matches = self._sample(conn, req.q)
+        size, sampled, matches, wanted, pages = self._sample_pages(conn, req.q, req.kinds)
         # common (有限, 公司, 深圳): the first MAX_TOTAL + 1 matches are soon found by a scan, while their
         # GIN entries are most of the index. (Below SCAN_FRACTION, a scan to count them read up to
         # 50 ms of names at 1,000,000: those are collected from the index, at most 501.)
@@ -704,10 +719,10 @@ class PostgresSearch(_RankedSearch):
             return _Plan(self.scan_source, where, req.params(), scan=True)
         plan = replace(self._plan(conn, req), collect=min(WALK_FROM, MAX_TOTAL))
         # Collecting the first MAX_TOTAL + 1 matches to learn that there are more read as many table
-        # rows: 5-25 ms for 易有限 or 技有, most of a capped query's time (bench/check.py). When the
-        # sample holds SURELY_CAPPED of them and they stand for CAPPED_MARGIN times the cap, the
-        # query is taken as capped and only its page is read.
-        if matches >= SURELY_CAPPED and matches * size >= CAPPED_MARGIN * (MAX_TOTAL + 1) * sampled:
+        # rows: 5-25 ms for 易有限 or 技有, most of a capped query's time (bench/check.py).
+        # When SURELY_CAPPED of the sample's pages hold a match of the kinds searched, the query is
+        # taken as capped and only its page is read.
+        if pages >= SURELY_CAPPED and wanted * size >= CAPPED_MARGIN * (MAX_TOTAL + 1) * sampled:
             return replace(plan, capped=True)
         # The candidates of a query the sample finds in under SURELY_CAPPED names come from an index:
         # left to itself, the planner scanned the table for those it expected by the thousand

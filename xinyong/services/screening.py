@@ -287,7 +287,8 @@ def _lookup_by_key(measure: Measure | None, value: str, key: str | None) -> tupl
         return _AUTH_SQL.format("%s"), (key,)
     return (
         "SELECT k.code, k.name, k.purposes, k.active, l.* FROM relying_parties AS k"
-        f" LEFT JOIN LATERAL ({lookup}) AS l ON true WHERE k.api_key_hash = %s",
+        f" LEFT JOIN LATERAL ({lookup}) AS l ON true WHERE k.api_key_hash = %s"
+        " ORDER BY l.role NULLS FIRST",  # the subject's own entries first, as in _single_pg
         (*params, key),
     )
 

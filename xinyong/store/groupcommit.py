@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, insert
@@ -47,7 +48,8 @@ class _Pending:
 
     def finish(self) -> None:
         if self.future is not None:
-            self.future.get_loop().call_soon_threadsafe(self._resolve)
+            with suppress(RuntimeError):  # the loop has closed: nobody waits any more, the writer goes on
+                self.future.get_loop().call_soon_threadsafe(self._resolve)
         else:
             assert self.done is not None
             self.done.set()
@@ -138,14 +140,15 @@ class GroupWriter:
     async def _write_async(self, batch: list[_Pending], loop: asyncio.AbstractEventLoop) -> None:
         """PostgreSQL: the batch as one statement from the event loop (xinyong.store.pgasync)."""
         assert self._async is not None
+        ids = None
         try:
             ids = await self._driver.insert_async(self._async, [p.row for p in batch])
         except Exception:  # the writer thread writes them again, a bad row apart from the others
-            ids = None
-        finally:
+            pass
+        finally:  # also when cancelled (the loop shuts down): no row is left waiting
             self._sending.discard(loop)
-        self._resolve(batch, ids)
-        self._send(loop)
+            self._resolve(batch, ids)
+            self._send(loop)
 
     def _resolve(self, batch: list[_Pending], ids: list[int] | None) -> None:
         """Wake the batch's coroutines with their ids (on their loop), or hand the batch to the
@@ -238,15 +241,23 @@ class _DriverInsert:
         """PostgreSQL, from the event loop: the rows as one multi-row INSERT in autocommit (the
         statement is its own transaction: no BEGIN and COMMIT to send). The ids come from the
         table's sequence, drawn row after row in the VALUES' order: sorted, they are the rows' ids."""
-        values = [v for row in rows for v in self._values(row)]
+        values = [v for n, row in enumerate(rows) for v in (*self._values(row), n)]
         async with conns.read() as conn:
-            cursor = await conn.execute(self._multirow(len(rows)), values)
+            # each batch size is its own statement: prepared (by psycopg, at the fifth use) when small
+            options = {} if len(rows) <= 16 else {"prepare": False}
+            cursor = await conn.execute(self._multirow(len(rows)), values, **options)
             return sorted(int(r[0]) for r in await cursor.fetchall())
 
     def _multirow(self, count: int) -> str:
-        row = "(" + ", ".join("%s" for _ in self.names) + ")"
+        """The rows inserted in their order (``ORDER BY`` their number): the ids the sequence gives
+        them rise in that order, as SQLAlchemy's own multi-row inserts with RETURNING rely on."""
+        row = "(" + ", ".join("%s" for _ in self.names) + ", %s)"
         rows = ", ".join([row] * count)
-        return f"INSERT INTO {self.table} ({', '.join(self.names)}) VALUES {rows} RETURNING id"
+        columns = ", ".join(self.names)
+        return (
+            f"INSERT INTO {self.table} ({columns}) SELECT {columns} FROM (VALUES {rows})"
+            f" AS v ({columns}, n) ORDER BY n RETURNING id"
+        )
 
     def _execute(self, raw: Any, values: list[tuple[Any, ...]]) -> list[int]:
         cursor = raw.cursor()

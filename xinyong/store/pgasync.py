@@ -66,8 +66,11 @@ class _LoopConnections:
             try:
                 conn = await waiter
             except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
-                    self.release(waiter.result(), reusable=True)
+                if waiter.done() and not waiter.cancelled():  # handed on: pass it to the next one
+                    if waiter.result() is not None:
+                        self.release(waiter.result(), reusable=True)
+                    else:
+                        self._wake(None)
                 raise
             if conn is not None:
                 return conn
@@ -147,7 +150,10 @@ class AsyncConnections:
     async def read(self) -> AsyncIterator[Any]:
         """An autocommit connection of the running loop: each statement runs by itself."""
         conns = self._of(asyncio.get_running_loop())
-        conn = await conns.acquire()
+        try:
+            conn = await conns.acquire()
+        except self.error as e:  # it could not connect
+            raise translated_error(e, self.error) from e
         reusable = True
         try:
             yield conn
