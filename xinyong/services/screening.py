@@ -235,8 +235,7 @@ def look_up(
         m = _entitled(catalog, party, measure, purpose)
         value = identifier.strip().upper()
         hits = _lookup(raw, m, [value], today)
-    row = _row(party, m.code, purpose, today, "single", [value], hits)
-    return row, _answer(catalog, m, value, hits.get(value), today)
+    return _single(catalog, party, m, purpose, today, value, hits)
 
 
 async def look_up_async(
@@ -270,6 +269,13 @@ async def look_up_async(
     m = _entitled(catalog, party, measure, purpose)
     hits: dict[str, Hit] = {}
     _restricting(m, [r for r in rows if r[0] is not None], today, hits)
+    return _single(catalog, party, m, purpose, today, value, hits)
+
+
+def _single(
+    catalog: Catalog, party: Party, m: Measure, purpose: str, today: date, value: str, hits: dict[str, Hit]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A single screening's record row and answer."""
     row = _row(party, m.code, purpose, today, "single", [value], hits)
     return row, _answer(catalog, m, value, hits.get(value), today)
 
