@@ -335,3 +335,46 @@ def test_a_waiter_cancelled_after_being_woken_hands_its_turn_on() -> None:
         return got is opened[-1] and len(opened) == 2 and first.closed
 
     assert asyncio.run(scenario())
+
+
+@needs_pg
+def test_disposing_from_another_thread_lets_a_running_loop_close_its_connections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A loop running in another thread closes its own connections (closing them from here while
+    it is inside libpq would free what it uses)."""
+    import threading
+
+    from xinyong.store import create_store
+
+    closers: list[int | None] = []
+    finish = pgasync._finish
+    monkeypatch.setattr(
+        pgasync, "_finish", lambda conn: closers.append(threading.get_ident()) or finish(conn)
+    )
+
+    store = create_store(PG_URL)
+    conns = store.async_connections
+    assert conns is not None
+    loop = asyncio.new_event_loop()
+    runner = threading.Thread(target=loop.run_forever, daemon=True)
+    runner.start()
+    opened: list[Any] = []
+
+    async def use() -> None:
+        async with conns.read() as conn:
+            opened.append(conn)
+            await conn.execute("SELECT 1")
+
+    async def closed() -> bool:
+        return bool(opened[0].closed)
+
+    try:
+        asyncio.run_coroutine_threadsafe(use(), loop).result(timeout=10)
+        store.dispose()  # from this thread, while the loop runs
+        assert asyncio.run_coroutine_threadsafe(closed(), loop).result(timeout=10)
+        assert closers == [runner.ident]  # closed by the loop's own thread
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join(timeout=10)
+        loop.close()

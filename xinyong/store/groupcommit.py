@@ -74,12 +74,17 @@ class GroupWriter:
         self._statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         self._driver = _DriverInsert(store, table)
         self._gathered: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}  # by the loop's own thread
-        self._async = store.async_connections  # PostgreSQL: batches written from the loop
         self._tasks: set[asyncio.Task[None]] = set()  # the loops' writes in flight (kept referenced)
         self._sending: set[asyncio.AbstractEventLoop] = set()  # loops with a write in flight
         self._queue: list[_Pending] = []
         self._ready = threading.Condition()
         threading.Thread(target=self._run, name=f"xinyong-{table.name}-writer", daemon=True).start()
+
+    @property
+    def _async(self) -> AsyncConnections | None:
+        """PostgreSQL: the store's connections for event loops, which write the batches (read each
+        time: a disposed store's are replaced by new ones)."""
+        return self.store.async_connections
 
     def insert(self, row: dict[str, Any]) -> int:
         """Insert one row; returns its id once the transaction holding it has committed."""
@@ -139,10 +144,11 @@ class GroupWriter:
 
     async def _write_async(self, batch: list[_Pending], loop: asyncio.AbstractEventLoop) -> None:
         """PostgreSQL: the batch as one statement from the event loop (xinyong.store.pgasync)."""
-        assert self._async is not None
+        conns = self._async
+        assert conns is not None
         ids = None
         try:
-            ids = await self._driver.insert_async(self._async, [p.row for p in batch])
+            ids = await self._driver.insert_async(conns, [p.row for p in batch])
         except Exception:  # the writer thread writes them again, a bad row apart from the others
             pass
         finally:  # also when cancelled (the loop shuts down): no row is left waiting

@@ -26,7 +26,7 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Engine
@@ -170,7 +170,21 @@ class AsyncConnections:
             yield conn
 
     def close(self) -> None:
+        """Close every loop's connections: at once for a loop that is not running, or running in this
+        thread; by the loop itself for one running in another thread (closing a connection while
+        that thread is inside libpq would free what it uses)."""
         with self._lock:
-            for conns in self._loops.values():
+            for loop, conns in self._loops.items():
+                if loop.is_running() and not _runs_here(loop):
+                    with suppress(RuntimeError):  # it closed meanwhile: nothing runs there any more
+                        loop.call_soon_threadsafe(conns.close)
+                        continue
                 conns.close()
             self._loops.clear()
+
+
+def _runs_here(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:  # no loop runs in this thread
+        return False
