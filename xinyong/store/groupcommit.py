@@ -101,7 +101,8 @@ class GroupWriter:
         once (:meth:`Store.driver_write_now`, ~50 µs); otherwise, or if the write fails, they go to
         the writer thread, which waits for the lock and isolates a bad row. Handing every batch to
         the thread made each request wait for two thread switches and for the GIL, which a busy
-        loop holds for up to ``sys.getswitchinterval()`` (5 ms) before it gives it up.
+        loop holds for up to ``sys.getswitchinterval()`` (5 ms) before it gives it up. On PostgreSQL
+        the loop sends them itself (:meth:`_send`), and a batch that fails goes to the thread.
         """
         loop = asyncio.get_running_loop()
         item = _Pending(row, loop)
