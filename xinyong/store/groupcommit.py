@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from xinyong.store.pgasync import AsyncConnections
 
 
-MULTIROW_MAX = 1000  # rows of one multi-row INSERT from the loop (PostgreSQL); more go to the writer thread
+MULTIROW_MAX = 1000  # rows of one multi-row INSERT from the loop (PostgreSQL); more go in the next one
 
 
 class _Pending:

@@ -9,11 +9,12 @@ and awaits the socket, as it awaits the client's.
 
 Each event loop gets its own few connections (a connection belongs to the loop that opened it),
 opened on demand, at most :data:`LOOP_CONNECTIONS` at once; a request finding all of them busy
-waits for the next one free. Reads run in autocommit (no BEGIN and COMMIT round trips); a write is
-one transaction. A connection whose use raised, or left in a transaction, is closed rather than
-reused. Not ``psycopg_pool.AsyncConnectionPool``: its pools run maintenance tasks on the loop and
-must be closed from it, while the test client's loops come and go with each client; these
-connections are closed from any thread (:func:`close`), when their store is disposed.
+waits for the next one free. Connections run in autocommit: each statement is its own transaction
+(no BEGIN and COMMIT round trips; the records' multi-row INSERT commits by itself). A connection
+whose use raised, or left in a transaction, is closed rather than reused. Not
+``psycopg_pool.AsyncConnectionPool``: its pools run maintenance tasks on the loop and must be
+closed from it, while the test client's loops come and go with each client; these connections are
+closed when their store is disposed (:meth:`AsyncConnections.close`).
 
 Errors are raised as SQLAlchemy's (``sqlalchemy.exc.OperationalError`` and the others), as the
 synchronous paths raise them.
@@ -162,12 +163,6 @@ class AsyncConnections:
             raise translated_error(e, self.error) from e
         finally:  # after any other error, reused only if out of any transaction and pipeline
             conns.release(conn, reusable=reusable)
-
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[Any]:
-        """A connection of the running loop in a transaction, committed when the block ends."""
-        async with self.read() as conn, conn.transaction():
-            yield conn
 
     def close(self) -> None:
         """Close every loop's connections: at once for a loop that is not running, or running in this
