@@ -650,6 +650,10 @@ def _migration_0011() -> Any:
     return _migration("0011_name_length_index.py")
 
 
+def _migration_0012() -> Any:
+    return _migration("0012_name_pairs_table.py")
+
+
 def _migration(filename: str) -> Any:
     path = PACKAGE_DIR / "migrations" / "versions" / filename
     spec = importlib.util.spec_from_file_location(f"_xinyong_migration_{filename[:4]}", path)
@@ -659,7 +663,7 @@ def _migration(filename: str) -> Any:
     return module
 
 
-SECONDARY_TABLES = ("subjects", "subject_identifiers", "subject_names", "records")
+SECONDARY_TABLES = ("subjects", "subject_identifiers", "subject_names", "records", "subject_search_pairs")
 
 
 @dataclass
@@ -874,6 +878,9 @@ class PostgresSink(Sink):
     def indexes(self) -> None:
         self._join()
         self.conn.execute("COMMIT")
+        # the subjects' character pairs (migration 0012), which its triggers, off during the load,
+        # did not write: filled in one statement, before their index
+        self.conn.execute(_migration_0012().FILL)
         for ddl in self.ddl:
             self.conn.execute(ddl)
 

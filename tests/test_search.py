@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role
 from xinyong.errors import ConfigurationError, InvalidInput
-from xinyong.search import index
+from xinyong.search import index, pairs
 from xinyong.search.index import (
     MAX_LIMIT,
     MAX_TOTAL,
@@ -118,18 +118,29 @@ def synthetic_names(n: int, seed: int = 7) -> list[str]:
     return out
 
 
-@pytest.fixture(params=["index", "scan", "walk", "walk_range"])
+@pytest.fixture(params=["index", "scan", "walk", "walk_range", "pairs", "pairs_short"])
 def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, store: Store) -> str:
     """Force the index path or the scan path: SQLite through the search's own switch, PostgreSQL
     through the planner's settings (tiny test tables would otherwise always be scanned).
 
     ``walk``: every query with a match reads its page in rank order from the rank indexes (as a
     common fragment does on a big store); ``walk_range``: the same, names starting with the query
-    read from the prefix index when there are at most 3 of them."""
+    read from the prefix index when there are at most 3 of them. These four are PostgreSQL's general
+    plan, the pairs table (migration 0012) left out; ``pairs`` answers queries of two characters or
+    more from it, and ``pairs_short`` too with walks of 3 entries and a prefix range of 2 names,
+    so that walks stop short (the general plan then answers) and prefixes are walked."""
     return force(str(request.param), monkeypatch, store)
 
 
 def force(strategy: str, monkeypatch: pytest.MonkeyPatch, store: Store) -> str:
+    if strategy.startswith("pairs"):
+        if store.dialect == "sqlite":
+            pytest.skip("PostgreSQL's pairs table")
+        if strategy == "pairs_short":
+            monkeypatch.setattr(pairs, "STEPS", 3)
+            monkeypatch.setattr(pairs, "PREFIX_FEW", 2)
+        return strategy
+    monkeypatch.setattr(index, "PAIRS_WALK", False)
     if strategy.startswith("walk"):
         monkeypatch.setattr(index, "WALK_FROM", 0 if strategy == "walk" else 3)
     scan = strategy == "scan"
@@ -606,6 +617,7 @@ def test_common_fragments_are_scanned_and_read_in_rank_order(
     """A fragment most names contain (有限) is not looked up in the index: a sample of the names says
     it is common, so the names are scanned and its pages read in rank order from the rank indexes;
     the answer is the same ranking."""
+    monkeypatch.setattr(index, "PAIRS_WALK", False)  # PostgreSQL's general plan
     monkeypatch.setattr(index, "WALK_FROM", 20)
     monkeypatch.setattr(index, "SAMPLE_ROWS", 40)  # a sample smaller than the table: windows of rows
     add(conn, [TENCENT_NAME, *synthetic_names(160)])
@@ -663,6 +675,7 @@ def test_common_fragments_of_long_names_are_collected_not_walked(
     """A common fragment found only in long names (联营合作, as 合伙企业): a walk in rank order would
     step over every shorter name before the first match, so the sample's lengths send it to the
     index, whose matches are collected and sorted; the same ranking either way."""
+    monkeypatch.setattr(index, "PAIRS_WALK", False)  # PostgreSQL's general plan
     monkeypatch.setattr(index, "common_from", lambda size: 0.0)  # whatever the sample finds is common
     cooperatives = [f"深圳市第{i:03d}号城乡联营合作社联合会" for i in range(20)]  # none shorter
     add(conn, [*synthetic_names(160), *cooperatives])
@@ -703,6 +716,7 @@ def test_rank_key_walks_agree_with_the_oracle(
     names of the page's last length are sorted when few (GROUP_COLLECT) or read in name order from
     the rank index; names starting with the query are collected when few (PREFIX_COLLECT) or walked.
     Every way, with individuals and organisations of equal lengths, pages equal the oracle's."""
+    monkeypatch.setattr(index, "PAIRS_WALK", False)  # PostgreSQL's general plan
     monkeypatch.setattr(index, "WALK_FROM", 0)  # every query with a match is walked
     monkeypatch.setattr(index, "GROUP_COLLECT", group_collect)
     monkeypatch.setattr(index, "PG_GROUP_COLLECT", group_collect)  # PostgreSQL's windows and lengths
@@ -745,6 +759,7 @@ def test_a_fragment_common_only_among_people_is_counted_for_the_public(
     """PostgreSQL takes a query as capped, without counting, when the sample's pages leave no doubt:
     pages holding a match of the kinds searched, so that the public's search (organisations only)
     of a fragment frequent in people's names still gets its exact count."""
+    monkeypatch.setattr(index, "PAIRS_WALK", False)  # PostgreSQL's general plan
     if conn.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's capped plan")
     add(conn, [f"联合{i:04d}" for i in range(MAX_TOTAL + 100)], kind="individual", prefix="P")
@@ -762,3 +777,103 @@ def test_a_fragment_common_only_among_people_is_counted_for_the_public(
     everyone = search(conn, "联合")
     assert (everyone.total, everyone.capped) == (MAX_TOTAL, True)
     assert ids_of(everyone) == oracle(conn, "联合")[:20]
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL: the pairs table (migration 0012)
+
+
+def stored_pairs(conn: Connection) -> set[tuple[str, int, str, str, str]]:
+    return {
+        tuple(r)  # type: ignore[misc]
+        for r in conn.exec_driver_sql(
+            "SELECT pair, len, name_search, subject_id, kind FROM subject_search_pairs"
+        ).all()
+    }
+
+
+def expected_pairs(conn: Connection) -> set[tuple[str, int, str, str, str]]:
+    rows = conn.execute(select(subjects.c.id, subjects.c.name_search, subjects.c.kind)).all()
+    return {
+        (r.name_search[i : i + 2], len(r.name_search), r.name_search, r.id, r.kind)
+        for r in rows
+        for i in range(len(r.name_search) - 1)
+    }
+
+
+def test_pairs_table_follows_every_write(conn: Connection) -> None:
+    """The triggers keep one row per distinct pair of each subject's name: inserts, renames, changes
+    of kind, updates touching neither, deletes and truncation, each as a statement of many rows."""
+    if conn.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's pairs table")
+    ids = add(conn, ["腾讯腾讯科技", "华为技术有限公司", "联合", "a", ""])
+    ids += add(conn, ["张联合"], kind="individual", prefix="P")
+    assert stored_pairs(conn) == expected_pairs(conn)
+    assert ("腾讯", 6, "腾讯腾讯科技", ids[0], "enterprise") in stored_pairs(conn)
+    assert len([p for p in stored_pairs(conn) if p[3] == ids[0]]) == 4  # 腾讯 once: distinct pairs
+    conn.execute(
+        subjects.update()
+        .where(subjects.c.id.in_(ids[:2]))
+        .values(name="联合发展有限公司", name_search=normalise_name("联合发展有限公司"))
+    )
+    conn.execute(subjects.update().where(subjects.c.id == ids[2]).values(kind="social_organisation"))
+    conn.execute(subjects.update().values(updated_at=datetime(2027, 1, 1, tzinfo=UTC)))  # no name moves
+    assert stored_pairs(conn) == expected_pairs(conn)
+    assert not [p for p in stored_pairs(conn) if p[0] == "腾讯"]
+    conn.execute(subjects.delete().where(subjects.c.id.in_(ids[1:3])))
+    assert stored_pairs(conn) == expected_pairs(conn)
+    conn.exec_driver_sql("TRUNCATE subjects CASCADE")
+    assert stored_pairs(conn) == set()
+
+
+def test_pair_statistics_choose_the_rarest_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def rows(sql: str, params: dict[str, Any]) -> list[Any]:
+        calls.append(sql)
+        return [(["有限", "公司", "电子"], [0.3, 0.2, 0.01])]
+
+    stats = pairs.PairStats()
+    assert stats.rarest("db", rows, ["电子", "子有", "有限"]) == "子有"  # not among the most common
+    assert stats.rarest("db", rows, ["有限", "限公", "公司"]) == "限公"
+    assert stats.rarest("db", rows, ["有限", "公司"]) == "公司"
+    assert len(calls) == 1  # kept a while
+    monkeypatch.setattr(pairs, "STATS_SECONDS", 0.0)
+    assert stats.rarest("db", rows, ["有限", "电子"]) == "电子" and len(calls) == 2
+    assert pairs.PairStats().rarest("db", lambda sql, params: [(None, None)], ["有限", "公司"]) == "有限"
+
+
+@pytest.mark.parametrize(("steps", "prefix_few"), [(20_000, 2_000), (20_000, 2), (40, 2), (3, 2)])
+def test_pairs_pages_agree_with_the_oracle_past_the_cap(
+    conn: Connection, monkeypatch: pytest.MonkeyPatch, steps: int, prefix_few: int
+) -> None:
+    """A query matching more names than the cap, in every class (exact names, names starting with it,
+    names holding it further in) and of several kinds: each page equals the oracle's, whether the
+    names starting with the query come from the prefix index or from a walk, and whether the walks
+    reach the page or stop short (the general plan then answers)."""
+    if conn.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's pairs table")
+    monkeypatch.setattr(pairs, "STEPS", steps)
+    monkeypatch.setattr(pairs, "PREFIX_FEW", prefix_few)
+    rng = random.Random(11)
+    # names starting with the query longer than most names holding it further in: the first
+    # matches in length order are not the first in rank order
+    add(conn, ["联合", *[f"联合{rng.choice('甲乙丙')}{i:03d}社区服务中心有限公司" for i in range(40)]])
+    add(conn, [f"{rng.choice('甲乙')}联合{i:03d}" for i in range(520)], prefix="V")
+    add(conn, [f"深圳{rng.choice('甲乙')}联合{i:03d}有限公司" for i in range(300)], prefix="U")
+    people = ["联合", "联合乙", "张联合", *[f"李联合{i:03d}" for i in range(40)]]
+    add(conn, people, kind="individual", prefix="P")
+    add(conn, ["甲联合会", "联合会"], kind="social_organisation", prefix="O")
+    add(conn, synthetic_names(60), prefix="X")
+    for kinds in (None, {"enterprise", "public_institution", "social_organisation"}, {"individual"}):
+        for query in ("联合", "联合甲", "甲联合", "圳乙联合", "合0"):
+            expected = oracle(conn, query, kinds)
+            for limit, offset in ((20, 0), (50, 250), (13, 287), (50, 450)):
+                found = search(conn, query, kinds=kinds, limit=limit, offset=offset)
+                assert ids_of(found) == expected[offset : offset + limit][: MAX_TOTAL - offset], (
+                    kinds,
+                    query,
+                    offset,
+                )
+                assert found.total == min(len(expected), MAX_TOTAL)
+                assert found.capped == (len(expected) > MAX_TOTAL)

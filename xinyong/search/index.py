@@ -86,11 +86,13 @@ from sqlalchemy import Connection, bindparam, select, text
 from xinyong import ids
 from xinyong.domain.enums import SubjectKind
 from xinyong.errors import ConfigurationError, InvalidInput
+from xinyong.search import pairs
 from xinyong.search.normalise import normalise_name, normalise_query
 from xinyong.store.tables import subjects
 
 MAX_LIMIT = 50
 MAX_TOTAL = 500
+PAIRS_WALK = True  # PostgreSQL: queries of 2+ characters from the pairs table first (tests turn it off)
 DEFAULT_LIMIT = 20
 SCAN_FRACTION = 0.25  # above this share of all subjects, scanning the names beats visiting the index
 # Above this many matches, a page is read in rank order from the rank indexes (migration 0009) and
@@ -706,6 +708,49 @@ class PostgresSearch(_RankedSearch):
     # sorted by name (or, above GROUP_COLLECT, read in name order from the rank index of 0009).
 
     pairs_index = "subject_rank_pairs(d.name_search, d.kind = 'individual')"
+
+    def search(
+        self,
+        conn: Connection,
+        query: str,
+        *,
+        kinds: Collection[str] | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> SearchPage:
+        """A query of two characters or more is answered from the pairs table of migration 0012 in
+        one to three statements (:mod:`xinyong.search.pairs`); when a walk there stops short, and
+        for one character, by the general plan below."""
+        req = _request(query, kinds, limit, offset)
+        if len(req.q) >= 2 and req.kinds != () and PAIRS_WALK:
+            found = self._by_pairs(conn, req)
+            if found is not None:
+                return found
+        return super().search(conn, query, kinds=kinds, limit=limit, offset=offset)
+
+    def _by_pairs(self, conn: Connection, req: _Query) -> SearchPage | None:
+        cap = MAX_TOTAL + 1
+        want = req.offset + req.limit
+        kinds = sorted(KINDS if req.kinds is None else req.kinds)
+        found = pairs.ranked(
+            lambda sql, params: self._rows(conn, sql, params),
+            conn.engine.url,
+            req.q,
+            kinds,
+            want,
+            cap,
+            _successor(req.q),
+        )
+        if found is None:
+            return None
+        total, rows = found
+        if req.offset >= min(total, MAX_TOTAL):
+            return _page(req, total, [])
+        hits = [
+            Hit(r.id, r.name, r.kind, _score(r.cls, len(req.q), r.len), id_value=r.id_value)
+            for r in rows[req.offset : want]
+        ]
+        return _page(req, total, hits)
 
     def _choose(self, conn: Connection, req: _Query) -> _Plan:
         if len(req.q) < 2:

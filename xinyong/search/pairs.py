@@ -1,0 +1,152 @@
+"""PostgreSQL name search by character pair, in rank order (``subject_search_pairs``, migration 0012).
+
+Every name containing a query of two characters or more holds each of the query's pairs of
+consecutive characters, and ``subject_search_pairs`` lists each pair's names in rank order within a
+class (name length, then name in code-point order, then subject id). So the names containing the
+query are found by walking the entries of one of its pairs, the rarest by the table's statistics,
+rechecking each with ``strpos``; the walk stops at what the page needs:
+
+1. :data:`COLLECT_SQL` walks at most :data:`STEPS` entries, stops at the cap's first match past it
+   (MAX_TOTAL + 1) and ranks what it found. Under the cap and with the pair read to its end, that is
+   the whole answer (one statement). A walk that stopped at :data:`STEPS` entries proves nothing: the
+   caller falls back to the general plan (:class:`xinyong.search.index.PostgresSearch`).
+2. Over the cap, its matches are the first in rank order *within each class*, not across classes:
+   names starting with the query (classes 0 and 1) may lie further along. These come from the
+   prefix index when the names starting with the query are fewer than :data:`PREFIX_FEW` (one
+   statement), else from a walk of the same pair, whose entries they all are. The names
+   holding the query further in (class 2) that the page still needs are among the first walk's.
+
+Every statement runs the walk as an index-only scan of the pair's range, so its cost is the
+entries stepped over, never the number of names holding the pair (the bitmap a GIN index builds).
+Statistics only choose the pair: stale ones can slow a search, not change it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+STEPS = 20_000  #: entries of a pair one statement walks at most (~3 ms)
+PREFIX_FEW = 2_000  #: names starting with the query up to which they are read from the prefix index
+STATS_SECONDS = 600.0  #: how long a process keeps the pairs' statistics before reading them again
+
+Rows = Callable[[str, dict[str, Any]], Sequence[Any]]
+
+_KINDS = " AND t.kind = ANY(CAST(:kinds AS text[]))"
+_WALK = (
+    "SELECT t.subject_id, t.len, t.name_search AS ns FROM subject_search_pairs AS t"
+    " WHERE t.pair = :pair{kinds} ORDER BY t.pair, t.len, t.name_search, t.subject_id LIMIT :steps"
+)
+_CLS = "CASE WHEN w.ns = :q THEN 0 WHEN strpos(w.ns, :q) = 1 THEN 1 ELSE 2 END"
+_SUBJECT = "s.id, s.name, s.kind, s.id_value"
+
+#: The first ``:cap`` matches in walk order; their count; the first ``:want`` in rank order and the
+#: first ``:want`` of class 2 (for a capped query); and, under the cap, how many entries the pair has
+#: (up to ``:steps``: that many means the walk may have stopped short).
+COLLECT_SQL = (
+    f"WITH m AS MATERIALIZED (SELECT w.subject_id, w.len, w.ns, {_CLS} AS cls FROM ({_WALK}) AS w"
+    "   WHERE strpos(w.ns, :q) > 0 LIMIT :cap),"
+    " n AS (SELECT count(*) AS total FROM m),"
+    " r AS ((SELECT * FROM m ORDER BY cls, len, ns, subject_id LIMIT :want)"
+    "   UNION (SELECT * FROM m WHERE cls = 2 ORDER BY len, ns, subject_id LIMIT :want))"
+    f" SELECT n.total, CASE WHEN n.total < :cap THEN (SELECT count(*) FROM ({_WALK}) AS z) END AS scanned,"
+    f" {_SUBJECT}, r.cls, r.len, r.ns"
+    " FROM n LEFT JOIN (r JOIN subjects AS s ON s.id = r.subject_id) ON true"
+    " ORDER BY r.cls, r.len, r.ns, r.subject_id"
+)
+#: Names starting with the query (classes 0 and 1) from the prefix index, in rank order, when they are
+#: fewer than ``:few`` (counted over every kind, from the index alone); else only that count.
+PREFIX_SQL = (
+    "WITH c AS (SELECT count(*) AS ranged FROM (SELECT 1 FROM subjects AS d"
+    '   WHERE d.name_search COLLATE "C" >= :q{below} LIMIT :few) AS x)'
+    f" SELECT c.ranged, r.* FROM c LEFT JOIN LATERAL (SELECT {_SUBJECT.replace('s.', 'd.')},"
+    " CASE WHEN d.name_search = :q THEN 0 ELSE 1 END AS cls, length(d.name_search) AS len,"
+    " d.name_search AS ns FROM subjects AS d"
+    '   WHERE c.ranged < :few AND d.name_search COLLATE "C" >= :q{below}'
+    "   AND strpos(d.name_search, :q) = 1 AND d.kind = ANY(CAST(:kinds AS text[]))"
+    '   ORDER BY cls, len, d.name_search COLLATE "C", d.id LIMIT :want) AS r ON true'
+    ' ORDER BY r.cls, r.len, r.ns COLLATE "C", r.id'
+)
+#: The first ``:want`` matches of one class (``{where}`` on the walk's rows) in rank order.
+CLASS_SQL = (
+    f"SELECT {_SUBJECT}, {_CLS} AS cls, w.len, w.ns"
+    f" FROM (SELECT * FROM ({_WALK}) AS w WHERE {{where}} LIMIT :want) AS w"
+    " JOIN subjects AS s ON s.id = w.subject_id ORDER BY w.len, w.ns, w.subject_id"
+)
+STATS_SQL = (
+    "SELECT most_common_vals::text::text[], most_common_freqs FROM pg_stats"
+    " WHERE schemaname = current_schema() AND tablename = 'subject_search_pairs' AND attname = 'pair'"
+)
+
+
+class PairStats:
+    """The pairs' most common values and frequencies (``pg_stats``), kept a while per database."""
+
+    def __init__(self) -> None:
+        self._kept: dict[Any, tuple[float, dict[str, float]]] = {}
+
+    def rarest(self, key: Any, rows: Rows, pairs: list[str]) -> str:
+        """The pair expected to have the fewest entries (one not among the most common, if any)."""
+        frequencies = self._frequencies(key, rows)
+        return min(pairs, key=lambda p: frequencies.get(p, 0.0))
+
+    def _frequencies(self, key: Any, rows: Rows) -> dict[str, float]:
+        kept = self._kept.get(key)
+        now = time.monotonic()
+        if kept is not None and now - kept[0] < STATS_SECONDS:
+            return kept[1]
+        found = rows(STATS_SQL, {})
+        frequencies: dict[str, float] = {}
+        if found and found[0][0] is not None:
+            frequencies = dict(zip(found[0][0], (float(f) for f in found[0][1]), strict=True))
+        self._kept[key] = (now, frequencies)
+        return frequencies
+
+
+STATS = PairStats()
+
+
+def pairs_of(q: str) -> list[str]:
+    return list(dict.fromkeys(q[i : i + 2] for i in range(len(q) - 1)))
+
+
+def ranked(
+    rows: Rows, stats_key: Any, q: str, kinds: list[str], want: int, cap: int, successor: str | None
+) -> tuple[int, list[Any]] | None:
+    """(how many names of ``kinds`` contain ``q``, up to ``cap``; the first ``want`` of them in rank
+    order), or None when a walk stopped short (the caller's general plan answers)."""
+    pair = STATS.rarest(stats_key, rows, pairs_of(q))
+    params = {"q": q, "pair": pair, "kinds": kinds, "steps": STEPS, "cap": cap, "want": want}
+    found = rows(COLLECT_SQL.format(kinds=_KINDS), params)
+    total, scanned = int(found[0].total), found[0].scanned
+    matches = [r for r in found if r.id is not None]
+    if total < cap:
+        if scanned is None or int(scanned) >= STEPS:
+            return None
+        return total, matches[:want]
+    starting = _starting(rows, params, successor)
+    if starting is None:
+        return None
+    rest = want - len(starting)
+    if rest <= 0:
+        return total, starting[:want]
+    # The walk's cap matches hold c of classes 0 and 1 (of K in all, fewer than want) and cap - c of
+    # class 2, the first in rank order: rest = want - K <= want - c < cap - c, and the statement
+    # returned up to want of them.
+    inner = [r for r in matches if r.cls == 2][:rest]
+    return total, starting + inner
+
+
+def _starting(rows: Rows, params: dict[str, Any], successor: str | None) -> list[Any] | None:
+    """The first ``:want`` names starting with the query (exact names first), in rank order; None
+    when a walk stopped short."""
+    below = "" if successor is None else ' AND d.name_search COLLATE "C" < :hi'
+    found = rows(PREFIX_SQL.format(below=below), {**params, "hi": successor, "few": PREFIX_FEW})
+    if int(found[0].ranged) < PREFIX_FEW:
+        return [r for r in found if r.id is not None]
+    # many names start with the query: the rarest pair's entries hold them all, in rank order
+    starting = list(rows(CLASS_SQL.format(kinds=_KINDS, where="strpos(w.ns, :q) = 1"), params))
+    if len(starting) < params["want"]:  # fewer of these kinds, or a walk stopped at STEPS entries
+        return None
+    return starting
