@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +18,13 @@ import pytest
 from conftest import PG_URL, _pg_database
 from fastapi.testclient import TestClient
 from lists_helpers import ADULT, COMPANY, COURT, D0, court_listing, resident_id
-from sqlalchemy import exc, func, select, text
+from sqlalchemy import exc, func, insert, select, text
 from store_helpers import count_app_calls
 
 from xinyong.api.app import create_app
 from xinyong.domain.actor import Actor
 from xinyong.errors import NotFound, NotPermitted
+from xinyong.search.normalise import normalise_name
 from xinyong.services import lists, registry, screening
 from xinyong.services.platform import Platform
 from xinyong.settings import Settings
@@ -293,12 +294,57 @@ def test_an_http_code_search_is_answered_from_the_loop(
     with TestClient(create_app(platform_obj=platform)) as client:
         by_code = client.get("/api/v1/search", params={"q": COMPANY})
         by_name = client.get("/api/v1/search", params={"q": "某某科技"})
+        by_char = client.get("/api/v1/search", params={"q": "某"})
         by_id = client.get("/api/v1/search", params={"q": ADULT})
     assert by_code.status_code == 200 and [h["name"] for h in by_code.json()["hits"]] == [COMPANY_NAME]
     assert by_name.status_code == 200 and [h["name"] for h in by_name.json()["hits"]] == [COMPANY_NAME]
+    assert by_char.status_code == 200 and COMPANY_NAME in [h["name"] for h in by_char.json()["hits"]]
     assert by_id.status_code == 403 and by_id.json()["error"]["rule"] == "check.id_search_not_permitted"
-    assert searched == ["某某科技"]  # only the name went to the synchronous search (in the thread pool)
+    assert searched == ["某"]  # only the one-character name went to the synchronous search (thread pool)
     assert app_calls == []
+
+
+def test_a_name_s_check_from_the_loop_finds_what_the_synchronous_search_finds(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Names of two characters or more come from the pairs table on the event loop: the same pages
+    as the synchronous search, past the cap too; None (the caller searches) for one character, a
+    code, or a walk that stops short."""
+    from xinyong.search import pairs
+    from xinyong.services import check as check_service
+    from xinyong.store.tables import subjects
+
+    monkeypatch.setattr(check_service, "SEARCH_CACHE_SECONDS", 0.0)  # each call searches
+    stamp = datetime(2026, 11, 29, tzinfo=UTC)
+    names = [f"深圳市异步联营{i:03d}科技有限公司" for i in range(520)] + ["异步联营", "异步联营合作社"]
+    with platform.store.write() as conn:
+        conn.execute(
+            insert(subjects),
+            [
+                {
+                    "id": f"ASYNC{i:06d}",
+                    "kind": "enterprise",
+                    "id_scheme": "test",
+                    "id_value": f"A{i:017d}",
+                    "name": name,
+                    "name_search": normalise_name(name),
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+                for i, name in enumerate(names)
+            ],
+        )
+    check = check_service.check_for(platform)
+    public = Actor.public()
+    for q, page in (("异步联营", 1), ("异步联营", 3), ("营0", 2), ("科技有限", 25), ("某某科技", 1)):
+        found = asyncio.run(check.search_name_async(public, q, page))
+        assert found is not None and found == check.search(public, q, page), (q, page)
+    assert asyncio.run(check.search_name_async(public, "异步联营", 1)).capped  # type: ignore[union-attr]
+    assert asyncio.run(check.search_name_async(public, "异", 1)) is None
+    assert asyncio.run(check.search_name_async(public, COMPANY, 1)) is None
+    monkeypatch.setattr(pairs, "STEPS", 1)
+    assert asyncio.run(check.search_name_async(public, "某某科技", 1)) is None
+    assert check.search(public, "某某科技").hits[0]["name"] == COMPANY_NAME
 
 
 class _FakeConn:

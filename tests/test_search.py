@@ -827,20 +827,33 @@ def test_pairs_table_follows_every_write(conn: Connection) -> None:
 
 
 def test_pair_statistics_choose_the_rarest_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk takes the query's pair least frequent by the statistics (one not among the most
+    common, if any), read once a while per database."""
     calls: list[str] = []
 
     def rows(sql: str, params: dict[str, Any]) -> list[Any]:
         calls.append(sql)
-        return [(["有限", "公司", "电子"], [0.3, 0.2, 0.01])]
+        if sql == pairs.STATS_SQL:
+            return [(["有限", "限公", "公司", "电子"], [0.3, 0.25, 0.2, 0.01])]
+        raise StopSearch(params["pair"])
 
-    stats = pairs.PairStats()
-    assert stats.rarest("db", rows, ["电子", "子有", "有限"]) == "子有"  # not among the most common
-    assert stats.rarest("db", rows, ["有限", "限公", "公司"]) == "限公"
-    assert stats.rarest("db", rows, ["有限", "公司"]) == "公司"
-    assert len(calls) == 1  # kept a while
+    class StopSearch(Exception):
+        pass
+
+    def chosen(key: str, q: str) -> str:
+        with pytest.raises(StopSearch) as stopped:
+            pairs.run(pairs.ranked(key, q, ["enterprise"], 20, MAX_TOTAL + 1, None), rows)
+        return str(stopped.value)
+
+    assert chosen("db", "电子有限") == "子有"
+    assert chosen("db", "有限公司") == "公司"  # all among the most common: the least of them
+    assert chosen("db", "有限公司有限") == "司有"
+    assert chosen("db", "公司有限") == "司有"
+    assert chosen("db", "有限公") == "限公" and calls.count(pairs.STATS_SQL) == 1  # kept a while
+    assert chosen("other", "电子公司") == "子公" and calls.count(pairs.STATS_SQL) == 2  # per database
     monkeypatch.setattr(pairs, "STATS_SECONDS", 0.0)
-    assert stats.rarest("db", rows, ["有限", "电子"]) == "电子" and len(calls) == 2
-    assert pairs.PairStats().rarest("db", lambda sql, params: [(None, None)], ["有限", "公司"]) == "有限"
+    assert chosen("db", "有限电子") == "限电" and calls.count(pairs.STATS_SQL) == 3
+    assert pairs.PairStats().keep("db", [(None, None)]) == {}  # not analysed yet: no statistics
 
 
 @pytest.mark.parametrize(("steps", "prefix_few"), [(20_000, 2_000), (20_000, 2), (40, 2), (3, 2)])

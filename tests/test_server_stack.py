@@ -45,3 +45,26 @@ def test_the_most_requested_routes_are_matched_first(tmp_path: Path) -> None:
     positions = {path: _position(app, method, path) for method, path in hot}
     pages = _position(app, "GET", "/")
     assert all(p < pages for p in positions.values()), positions
+
+
+def test_a_server_s_app_freezes_its_startup_out_of_the_cycle_collector(tmp_path: Path) -> None:
+    """The app a server process runs freezes what its startup made once started (the collector's
+    full passes over it were the slowest requests' tail); an app built otherwise (tests, embedding)
+    leaves the collector as it is."""
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from xinyong.server import server_app
+
+    settings = Settings(data_dir=tmp_path, jobs_interval_s=0)
+    assert gc.get_freeze_count() == 0
+    try:
+        with TestClient(create_app(settings)) as client:
+            assert client.get("/healthz").status_code == 200
+            assert gc.get_freeze_count() == 0
+        with TestClient(server_app(settings)) as client:
+            assert client.get("/healthz").status_code == 200
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

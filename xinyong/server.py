@@ -57,9 +57,17 @@ def export_settings(settings: Settings, environ: Any = None) -> None:
 
 def app_from_environment() -> Any:
     """The app of a worker process (uvicorn factory), configured from ``XINYONG_*``."""
+    return server_app(Settings.from_env())
+
+
+def server_app(settings: Settings) -> Any:
+    """The app a server process runs: its startup's objects frozen out of the cycle collector's
+    passes once it has started (see ``xinyong.api.app``)."""
     from xinyong.api.app import create_app
 
-    return create_app(Settings.from_env())
+    app = create_app(settings)
+    app.state.freeze_gc = True
+    return app
 
 
 def serve(
@@ -76,9 +84,7 @@ def serve(
     sock = listening_socket(settings.host, settings.port)
     try:
         if count == 1:
-            from xinyong.api.app import create_app
-
-            config = uvicorn.Config(create_app(settings), log_level=log_level, access_log=access_log)
+            config = uvicorn.Config(server_app(settings), log_level=log_level, access_log=access_log)
             uvicorn.Server(config).run(sockets=[sock])
             return
         from uvicorn.supervisors import Multiprocess

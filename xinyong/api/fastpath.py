@@ -103,11 +103,13 @@ class XinyongApp(FastAPI):
             # in-process read of ~1-5 ms): handing it to the thread pool cost a thread switch and
             # the GIL's hand-overs each way, and the pool's threads only took CPU from one another
             # (bench/check.py --quick, 10 connections: name search p99 57 to 25 ms, code 12 to 8 ms).
-            # On PostgreSQL a code's lookup (one statement) is sent from the event loop; a name's
-            # search, several statements, goes to the thread pool.
+            # On PostgreSQL a code's lookup (one statement) and a name's search from the pairs table
+            # (one to three) are sent from the event loop; any other search goes to the thread pool.
             inline = p.store.dialect == "sqlite" and p.store.idle_connections > 0
             try:
                 found = None if inline else await check.search_code_async(Actor.public(), q)
+                if found is None and not inline:
+                    found = await check.search_name_async(Actor.public(), q, page)
                 if found is None:
                     found = find() if inline else await run_in_threadpool(find)
                 response = check_api.json_response(found)

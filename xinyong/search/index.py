@@ -729,28 +729,10 @@ class PostgresSearch(_RankedSearch):
         return super().search(conn, query, kinds=kinds, limit=limit, offset=offset)
 
     def _by_pairs(self, conn: Connection, req: _Query) -> SearchPage | None:
-        cap = MAX_TOTAL + 1
-        want = req.offset + req.limit
-        kinds = sorted(KINDS if req.kinds is None else req.kinds)
-        found = pairs.ranked(
-            lambda sql, params: self._rows(conn, sql, params),
-            conn.engine.url,
-            req.q,
-            kinds,
-            want,
-            cap,
-            _successor(req.q),
-        )
-        if found is None:
-            return None
-        total, rows = found
-        if req.offset >= min(total, MAX_TOTAL):
-            return _page(req, total, [])
-        hits = [
-            Hit(r.id, r.name, r.kind, _score(r.cls, len(req.q), r.len), id_value=r.id_value)
-            for r in rows[req.offset : want]
-        ]
-        return _page(req, total, hits)
+        driver: Any = conn.connection.driver_connection
+        plan = _pairs_plan(req, _stats_key(driver))
+        found = pairs.run(plan, lambda sql, params: self._rows(conn, sql, params))
+        return None if found is None else _pairs_page(req, found)
 
     def _choose(self, conn: Connection, req: _Query) -> _Plan:
         if len(req.q) < 2:
@@ -962,6 +944,55 @@ RANK_TEXT_SQL = (
     " FROM json_each('[' || rtrim(replace(hex(zeroblob(length(s.name_search))), '00', '0,'), ',')"
     " || ']')), '')"
 )
+
+
+def _pairs_plan(req: _Query, stats_key: Any) -> pairs.Plan:
+    kinds = sorted(KINDS if req.kinds is None else req.kinds)
+    return pairs.ranked(stats_key, req.q, kinds, req.offset + req.limit, MAX_TOTAL + 1, _successor(req.q))
+
+
+def _pairs_page(req: _Query, found: tuple[int, list[Any]]) -> SearchPage:
+    total, rows = found
+    if req.offset >= min(total, MAX_TOTAL):
+        return _page(req, total, [])
+    hits = [
+        Hit(r.id, r.name, r.kind, _score(r.cls, len(req.q), r.len), id_value=r.id_value)
+        for r in rows[req.offset : req.offset + req.limit]
+    ]
+    return _page(req, total, hits)
+
+
+def _stats_key(driver: Any) -> tuple[Any, ...]:
+    """The database a psycopg connection (sync or async) is to, as the pairs' statistics' key."""
+    info = driver.info
+    return (info.host, info.port, info.dbname)
+
+
+async def search_pairs_async(
+    conn: Any,
+    query: str,
+    *,
+    kinds: Collection[str] | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> SearchPage | None:
+    """PostgreSQL from the event loop (``conn``: psycopg's AsyncConnection, see
+    :mod:`xinyong.store.pgasync`): :meth:`PostgresSearch.search` of a query of two characters or
+    more, answered from the pairs table; None when it is not (one character, or a walk that stopped
+    short): the caller then runs the search."""
+    from psycopg.rows import namedtuple_row
+
+    req = _request(query, kinds, limit, offset)
+    if len(req.q) < 2 or req.kinds == () or not PAIRS_WALK:
+        return None
+
+    async def rows(sql: str, params: dict[str, Any]) -> Sequence[Any]:
+        cursor = conn.cursor(row_factory=namedtuple_row)
+        await cursor.execute(_PARAMETER.sub(r"%(\1)s", sql), params, prepare=False)
+        return list(await cursor.fetchall())
+
+    found = await pairs.run_async(_pairs_plan(req, _stats_key(conn)), rows)
+    return None if found is None else _pairs_page(req, found)
 
 
 def _group_kinds(req: _Query, person: bool) -> str:
@@ -1251,4 +1282,5 @@ __all__ = [
     "refresh_name_search",
     "search",
     "search_index_for",
+    "search_pairs_async",
 ]

@@ -24,7 +24,7 @@ Statistics only choose the pair: stale ones can slow a search, not change it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import Any
 
 STEPS = 20_000  #: entries of a pair one statement walks at most (~3 ms)
@@ -86,46 +86,72 @@ class PairStats:
     def __init__(self) -> None:
         self._kept: dict[Any, tuple[float, dict[str, float]]] = {}
 
-    def rarest(self, key: Any, rows: Rows, pairs: list[str]) -> str:
-        """The pair expected to have the fewest entries (one not among the most common, if any)."""
-        frequencies = self._frequencies(key, rows)
-        return min(pairs, key=lambda p: frequencies.get(p, 0.0))
+    def kept(self, key: Any) -> dict[str, float] | None:
+        """The frequencies read for database ``key`` less than STATS_SECONDS ago, if any."""
+        found = self._kept.get(key)
+        if found is None or time.monotonic() - found[0] >= STATS_SECONDS:
+            return None
+        return found[1]
 
-    def _frequencies(self, key: Any, rows: Rows) -> dict[str, float]:
-        kept = self._kept.get(key)
-        now = time.monotonic()
-        if kept is not None and now - kept[0] < STATS_SECONDS:
-            return kept[1]
-        found = rows(STATS_SQL, {})
+    def keep(self, key: Any, rows: Sequence[Any]) -> dict[str, float]:
+        """Keep the frequencies of :data:`STATS_SQL`'s ``rows`` for database ``key``."""
         frequencies: dict[str, float] = {}
-        if found and found[0][0] is not None:
-            frequencies = dict(zip(found[0][0], (float(f) for f in found[0][1]), strict=True))
-        self._kept[key] = (now, frequencies)
+        if rows and rows[0][0] is not None:
+            frequencies = dict(zip(rows[0][0], (float(f) for f in rows[0][1]), strict=True))
+        self._kept[key] = (time.monotonic(), frequencies)
         return frequencies
 
 
 STATS = PairStats()
+
+Statement = tuple[str, dict[str, Any]]
+Result = tuple[int, list[Any]] | None
+#: A search as a generator: it yields each statement and is sent its rows (:func:`run`,
+#: :func:`run_async`), so that one plan serves a thread's connection and the event loop's alike.
+Plan = Generator[Statement, Sequence[Any], Result]
 
 
 def pairs_of(q: str) -> list[str]:
     return list(dict.fromkeys(q[i : i + 2] for i in range(len(q) - 1)))
 
 
-def ranked(
-    rows: Rows, stats_key: Any, q: str, kinds: list[str], want: int, cap: int, successor: str | None
-) -> tuple[int, list[Any]] | None:
+def run(plan: Plan, rows: Rows) -> Result:
+    """Carry out ``plan`` with ``rows`` (a statement's rows)."""
+    try:
+        statement = next(plan)
+        while True:
+            statement = plan.send(rows(*statement))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+async def run_async(plan: Plan, rows: Callable[[str, dict[str, Any]], Awaitable[Sequence[Any]]]) -> Result:
+    """:func:`run` for a coroutine's connection."""
+    try:
+        statement = next(plan)
+        while True:
+            statement = plan.send(await rows(*statement))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+def ranked(stats_key: Any, q: str, kinds: list[str], want: int, cap: int, successor: str | None) -> Plan:
     """(how many names of ``kinds`` contain ``q``, up to ``cap``; the first ``want`` of them in rank
     order), or None when a walk stopped short (the caller's general plan answers)."""
-    pair = STATS.rarest(stats_key, rows, pairs_of(q))
+    frequencies = STATS.kept(stats_key)
+    if frequencies is None:
+        frequencies = STATS.keep(stats_key, (yield STATS_SQL, {}))
+    chosen = frequencies
+    pair = min(pairs_of(q), key=lambda p: chosen.get(p, 0.0))  # one not among the most common, if any
     params = {"q": q, "pair": pair, "kinds": kinds, "steps": STEPS, "cap": cap, "want": want}
-    found = rows(COLLECT_SQL.format(kinds=_KINDS), params)
+    found = yield COLLECT_SQL.format(kinds=_KINDS), params
     total, scanned = int(found[0].total), found[0].scanned
     matches = [r for r in found if r.id is not None]
     if total < cap:
         if scanned is None or int(scanned) >= STEPS:
             return None
         return total, matches[:want]
-    starting = _starting(rows, params, successor)
+    starting = yield from _starting(params, successor)
     if starting is None:
         return None
     rest = want - len(starting)
@@ -138,15 +164,17 @@ def ranked(
     return total, starting + inner
 
 
-def _starting(rows: Rows, params: dict[str, Any], successor: str | None) -> list[Any] | None:
+def _starting(
+    params: dict[str, Any], successor: str | None
+) -> Generator[Statement, Sequence[Any], list[Any] | None]:
     """The first ``:want`` names starting with the query (exact names first), in rank order; None
     when a walk stopped short."""
     below = "" if successor is None else ' AND d.name_search COLLATE "C" < :hi'
-    found = rows(PREFIX_SQL.format(below=below), {**params, "hi": successor, "few": PREFIX_FEW})
+    found = yield PREFIX_SQL.format(below=below), {**params, "hi": successor, "few": PREFIX_FEW}
     if int(found[0].ranged) < PREFIX_FEW:
         return [r for r in found if r.id is not None]
     # many names start with the query: the rarest pair's entries hold them all, in rank order
-    starting = list(rows(CLASS_SQL.format(kinds=_KINDS, where="strpos(w.ns, :q) = 1"), params))
+    starting = list((yield CLASS_SQL.format(kinds=_KINDS, where="strpos(w.ns, :q) = 1"), params))
     if len(starting) < params["want"]:  # fewer of these kinds, or a walk stopped at STEPS entries
         return None
     return starting

@@ -184,6 +184,32 @@ class Check:
         with self.store.read() as conn:
             found = search_index.search(conn, q, kinds=kinds, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
             hits = self._hits(conn, found.hits)
+        return self._name_result(key, found, hits)
+
+    async def search_name_async(self, actor: Actor, text: str, page: int = 1) -> SearchResult | None:
+        """:meth:`search` of a name on PostgreSQL from the event loop (:mod:`xinyong.store.pgasync`),
+        when the pairs table answers it (:func:`xinyong.search.index.search_pairs_async`: one to three
+        statements, no thread switch). None when ``text`` is a code, the store is not PostgreSQL's or
+        the pairs table does not answer (the caller runs :meth:`search`)."""
+        q = check_query(text)
+        conns = self.store.async_connections
+        if conns is None or ids.classify(q) is not ids.IdentifierKind.UNKNOWN:
+            return None
+        page = max(1, min(page, MAX_PAGE))
+        kinds = PUBLIC_KINDS if actor.role is Role.PUBLIC else None
+        key = (q, kinds, page)
+        if (cached := _searches.get(self.store, key)) is not None:
+            return cached
+        async with conns.read() as conn:
+            found = await search_index.search_pairs_async(
+                conn, q, kinds=kinds, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+            )
+        if found is None:
+            return None
+        return self._name_result(key, found, [_hit(h, h.id_value or "") for h in found.hits])
+
+    def _name_result(self, key: tuple[Any, ...], found: Any, hits: list[dict[str, Any]]) -> SearchResult:
+        q, _, page = key
         has_next = page < MAX_PAGE and page * PAGE_SIZE < found.total
         result = SearchResult(q, found.total, found.capped, page, has_next, hits)
         _searches.put(self.store, key, result)
