@@ -54,6 +54,14 @@ PostgreSQL
     the trigram or character index. A capped or common query's page is read as on SQLite, one name
     length at a time from the tagged pairs.
 
+PostgreSQL since migration 0012: ``subject_search_pairs``, one row per distinct character pair of
+each name, in a b-tree ordered as the ranking within a class (length, name, id). A query of two
+characters or more is answered by walking the entries of its rarest pair (by the table's
+statistics) in that order, each rechecked with ``strpos``, stopping at the page: one statement for a
+query under the cap, two or three over it (:mod:`xinyong.search.pairs`). Only when a walk stops at
+its bound before it can answer does the search fall back to the plan above (sample, GIN indexes,
+lengths), which stays for that and for one character.
+
 One-character queries keep the earlier plan: a sample estimates how many names hold the query; a
 common one is scanned and its page read in rank order from the rank indexes of 0009 (stepping over
 shorter names; :func:`walk_steps` and :data:`COLLECT_COST_SHORT` decide whether collecting the

@@ -13,7 +13,8 @@ from xinyong.settings import PACKAGE_DIR
 from xinyong.store.tables import metadata
 
 # Search structures that migration 0002 keeps outside the tables in code (Alembic cannot describe
-# them): SQLite's FTS5 tables, their shadow tables and the docs table; PostgreSQL's GIN indexes.
+# them): SQLite's FTS5 tables, their shadow tables and the docs table; PostgreSQL's GIN indexes and
+# its pairs table of migration 0012 (``subject_search_pairs``, kept by triggers).
 SEARCH_TABLE_PREFIX = "subject_search"
 SEARCH_INDEXES = frozenset(
     {
