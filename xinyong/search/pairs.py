@@ -6,10 +6,11 @@ class (name length, then name in code-point order, then subject id). So the name
 query are found by walking the entries of one of its pairs, the rarest by the table's statistics,
 rechecking each with ``strpos``; the walk stops at what the page needs:
 
-1. :data:`COLLECT_SQL` walks at most :data:`STEPS` entries, stops at the cap's first match past it
-   (MAX_TOTAL + 1) and ranks what it found. Under the cap and with the pair read to its end, that is
-   the whole answer (one statement). A walk that stopped at :data:`STEPS` entries proves nothing: the
-   caller falls back to the general plan (:class:`xinyong.search.index.PostgresSearch`).
+1. :data:`COLLECT_SQL` walks at most :data:`STEPS` entries, stops once it holds the cap's number
+   of matches (MAX_TOTAL + 1) and ranks what it found. Under the cap and with the pair read to its
+   end, that is the whole answer (one statement). A walk that stopped at :data:`STEPS` entries
+   proves nothing: the caller falls back to the general plan
+   (:class:`xinyong.search.index.PostgresSearch`).
 2. Over the cap, its matches are the first in rank order *within each class*, not across classes:
    names starting with the query (classes 0 and 1) may lie further along. These come from the
    prefix index when the names starting with the query are fewer than :data:`PREFIX_FEW` (one
@@ -68,7 +69,7 @@ PREFIX_SQL = (
     '   ORDER BY cls, len, d.name_search COLLATE "C", d.id LIMIT :want) AS r ON true'
     ' ORDER BY r.cls, r.len, r.ns COLLATE "C", r.id'
 )
-#: The first ``:want`` matches of one class (``{where}`` on the walk's rows) in rank order.
+#: The first ``:want`` entries of the walk that ``{where}`` keeps, in rank order.
 CLASS_SQL = (
     f"SELECT {_SUBJECT}, {_CLS} AS cls, w.len, w.ns"
     f" FROM (SELECT * FROM ({_WALK}) AS w WHERE {{where}} LIMIT :want) AS w"

@@ -325,8 +325,7 @@ def screen_bulk(
         row = _row(party, m.code, purpose, today, "bulk", values, hits)
         with store.write() as conn:
             sid = int(conn.execute(insert(screenings).returning(screenings.c.id).values(**row)).scalar_one())
-        answer = _Answers(catalog, m, today)
-        restricted = [answer(v, hits[v]) for v in values if v in hits]
+        restricted = _Answers(catalog, m, today).restricted(values, hits)
     return {
         "screening_id": sid,
         "measure": m.code,
@@ -582,24 +581,41 @@ class _Answers:
     def __call__(self, value: str, hit: Hit | None) -> dict[str, Any]:
         if hit is None:
             return {"identifier": value, "measure": self.m.code, "restricted": False}
-        starts, until = self._period(hit)
-        return {
-            "identifier": value,
-            "measure": self.m.code,
-            "restricted": True,
-            "entry": {
-                "id": hit.entry_id,
-                "list_type": hit.list_type,
-                "list_name_zh": self.names[hit.list_type],
-                "decision_document": hit.decision_document,
-                "deciding_unit": hit.unit_code,
-                "starts_on": starts,
-            },
-            "as_person": hit.as_person,
-            "legal_basis": self.bases,
-            "ends_on": until,
-            "as_of": self.today,
-        }
+        return self.restricted([value], {value: hit})[0]
+
+    def restricted(self, values: Sequence[str], hits: dict[str, Hit]) -> list[dict[str, Any]]:
+        """The answers of the ``values`` that ``hits`` restrict, in their order, built in one pass (a
+        bulk screening's hundreds of thousands: a call each cost a fifth of their time)."""
+        code, bases, names, today, period, get = (
+            self.m.code,
+            self.bases,
+            self.names,
+            self.today,
+            self._period,
+            hits.get,
+        )
+        return [
+            {
+                "identifier": value,
+                "measure": code,
+                "restricted": True,
+                "entry": {
+                    "id": hit.entry_id,
+                    "list_type": hit.list_type,
+                    "list_name_zh": names[hit.list_type],
+                    "decision_document": hit.decision_document,
+                    "deciding_unit": hit.unit_code,
+                    "starts_on": starts,
+                },
+                "as_person": hit.as_person,
+                "legal_basis": bases,
+                "ends_on": until,
+                "as_of": today,
+            }
+            for value in values
+            if (hit := get(value)) is not None
+            for starts, until in (period(hit),)
+        ]
 
     def _period(self, hit: Hit) -> tuple[str, str | None]:
         """The entry's start and the measure's end, as dates in ISO form; a bulk screening's
