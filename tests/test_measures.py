@@ -301,6 +301,19 @@ def test_named_persons_of_a_listed_unit_are_bound_only_by_measures_naming_them(p
         rep: "legal_representative",
         COMPANY: None,
     }
+    many = screening.screen_bulk(  # enough identifiers that the screening first asks whether anyone
+        platform.store,  # is named (screening._CHECK_NAMED_FROM): the person is still found
+        platform.catalog,
+        party,
+        identifiers=[*(f"B{i:017d}" for i in range(1500)), rep, COMPANY],
+        measure="no_flights",
+        purpose="ticketing",
+        today=D0,
+    )
+    assert {r["identifier"]: r.get("as_person") for r in many["results"]} == {
+        rep: "legal_representative",
+        COMPANY: None,
+    }
     officer = screening.screen(
         platform.store,
         platform.catalog,
