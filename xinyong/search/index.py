@@ -89,7 +89,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import Connection, bindparam, func, select, text
 
 from xinyong import ids
 from xinyong.domain.enums import SubjectKind
@@ -707,6 +707,15 @@ class PostgresSearch(_RankedSearch):
     def prefix_collect(self) -> int:
         return min(WALK_FROM, PREFIX_COLLECT)
 
+    def rebuild(self, conn: Connection) -> int:
+        """Refill the pairs table of migration 0012 from the subjects (its triggers keep it, but not
+        through writes that bypass triggers); the number of subjects. The GIN indexes need nothing."""
+        conn.exec_driver_sql("LOCK TABLE subjects IN SHARE ROW EXCLUSIVE MODE")  # no write meanwhile
+        conn.exec_driver_sql("TRUNCATE subject_search_pairs")
+        conn.exec_driver_sql(pairs.REFILL_SQL)
+        conn.exec_driver_sql("ANALYZE subject_search_pairs")
+        return int(conn.execute(select(func.count()).select_from(subjects)).scalar_one())
+
     # --- names by length (migration 0011) -------------------------------------------------------
     # ``subject_rank_pairs`` tags each of a name's character pairs with the group and the name's
     # length: the names of one length holding a query's pairs come from the GIN index alone. A query
@@ -955,7 +964,7 @@ RANK_TEXT_SQL = (
 
 
 def _pairs_plan(req: _Query, stats_key: Any) -> pairs.Plan:
-    kinds = sorted(KINDS if req.kinds is None else req.kinds)
+    kinds = None if req.kinds is None else sorted(req.kinds)
     return pairs.ranked(stats_key, req.q, kinds, req.offset + req.limit, MAX_TOTAL + 1, _successor(req.q))
 
 
@@ -995,9 +1004,9 @@ async def search_pairs_async(
         return None
 
     async def rows(sql: str, params: dict[str, Any]) -> Sequence[Any]:
-        cursor = conn.cursor(row_factory=namedtuple_row)
-        await cursor.execute(_PARAMETER.sub(r"%(\1)s", sql), params, prepare=False)
-        return list(await cursor.fetchall())
+        async with conn.cursor(row_factory=namedtuple_row) as cursor:
+            await cursor.execute(_PARAMETER.sub(r"%(\1)s", sql), params, prepare=False)
+            return list(await cursor.fetchall())
 
     found = await pairs.run_async(_pairs_plan(req, _stats_key(conn)), rows)
     return None if found is None else _pairs_page(req, found)

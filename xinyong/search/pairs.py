@@ -17,9 +17,13 @@ rechecking each with ``strpos``; the walk stops at what the page needs:
    statement), else from a walk of the same pair, whose entries they all are. The names
    holding the query further in (class 2) that the page still needs are among the first walk's.
 
-Every statement runs the walk as an index-only scan of the pair's range, so its cost is the
-entries stepped over, never the number of names holding the pair (the bitmap a GIN index builds).
-Statistics only choose the pair: stale ones can slow a search, not change it.
+Every statement runs the walk as an index-only scan of the pair's range, at most :data:`STEPS`
+entries, so its cost is the entries stepped over, never the number of names holding the pair (the
+bitmap a GIN index builds). Statistics only choose the pair: stale ones can slow a search, not
+change it. The answer is right as long as the table holds every subject's pairs: its triggers see
+to that, except for writes that bypass triggers (a data-only restore with triggers disabled,
+``session_replication_role = replica``), after which :meth:`PostgresSearch.rebuild
+<xinyong.search.index.PostgresSearch.rebuild>` refills it.
 """
 
 from __future__ import annotations
@@ -34,10 +38,12 @@ STATS_SECONDS = 600.0  #: how long a process keeps the pairs' statistics before 
 
 Rows = Callable[[str, dict[str, Any]], Sequence[Any]]
 
-_KINDS = " AND t.kind = ANY(CAST(:kinds AS text[]))"
+# The kinds are filtered after the walk's LIMIT, so that STEPS bounds the entries read whatever
+# the kinds (filtered inside, the public's walk of a pair read every person's entry for it).
+_KINDS = " AND w.kind = ANY(CAST(:kinds AS text[]))"
 _WALK = (
-    "SELECT t.subject_id, t.len, t.name_search AS ns FROM subject_search_pairs AS t"
-    " WHERE t.pair = :pair{kinds} ORDER BY t.pair, t.len, t.name_search, t.subject_id LIMIT :steps"
+    "SELECT t.subject_id, t.len, t.name_search AS ns, t.kind FROM subject_search_pairs AS t"
+    " WHERE t.pair = :pair ORDER BY t.pair, t.len, t.name_search, t.subject_id LIMIT :steps"
 )
 _CLS = "CASE WHEN w.ns = :q THEN 0 WHEN strpos(w.ns, :q) = 1 THEN 1 ELSE 2 END"
 _SUBJECT = "s.id, s.name, s.kind, s.id_value"
@@ -47,7 +53,7 @@ _SUBJECT = "s.id, s.name, s.kind, s.id_value"
 #: (up to ``:steps``: that many means the walk may have stopped short).
 COLLECT_SQL = (
     f"WITH m AS MATERIALIZED (SELECT w.subject_id, w.len, w.ns, {_CLS} AS cls FROM ({_WALK}) AS w"
-    "   WHERE strpos(w.ns, :q) > 0 LIMIT :cap),"
+    "   WHERE strpos(w.ns, :q) > 0{kinds} LIMIT :cap),"
     " n AS (SELECT count(*) AS total FROM m),"
     " r AS ((SELECT * FROM m ORDER BY cls, len, ns, subject_id LIMIT :want)"
     "   UNION (SELECT * FROM m WHERE cls = 2 ORDER BY len, ns, subject_id LIMIT :want))"
@@ -65,15 +71,22 @@ PREFIX_SQL = (
     " CASE WHEN d.name_search = :q THEN 0 ELSE 1 END AS cls, length(d.name_search) AS len,"
     " d.name_search AS ns FROM subjects AS d"
     '   WHERE c.ranged < :few AND d.name_search COLLATE "C" >= :q{below}'
-    "   AND strpos(d.name_search, :q) = 1 AND d.kind = ANY(CAST(:kinds AS text[]))"
+    "   AND strpos(d.name_search, :q) = 1{kinds}"
     '   ORDER BY cls, len, d.name_search COLLATE "C", d.id LIMIT :want) AS r ON true'
     ' ORDER BY r.cls, r.len, r.ns COLLATE "C", r.id'
 )
 #: The first ``:want`` entries of the walk that ``{where}`` keeps, in rank order.
 CLASS_SQL = (
     f"SELECT {_SUBJECT}, {_CLS} AS cls, w.len, w.ns"
-    f" FROM (SELECT * FROM ({_WALK}) AS w WHERE {{where}} LIMIT :want) AS w"
+    f" FROM (SELECT * FROM ({_WALK}) AS w WHERE {{where}}{{kinds}} LIMIT :want) AS w"
     " JOIN subjects AS s ON s.id = w.subject_id ORDER BY w.len, w.ns, w.subject_id"
+)
+#: Refill the table from the subjects (as migration 0012 first filled it).
+REFILL_SQL = (
+    "INSERT INTO subject_search_pairs (pair, len, name_search, subject_id, kind)"
+    ' SELECT p.pair, length(s.name_search), s.name_search COLLATE "C", s.id, s.kind FROM subjects AS s,'
+    ' LATERAL (SELECT DISTINCT substr(s.name_search, i, 2) COLLATE "C" AS pair'
+    " FROM generate_series(1, length(s.name_search) - 1) AS i) AS p"
 )
 STATS_SQL = (
     "SELECT most_common_vals::text::text[], most_common_freqs FROM pg_stats"
@@ -136,16 +149,19 @@ async def run_async(plan: Plan, rows: Callable[[str, dict[str, Any]], Awaitable[
         return done.value  # type: ignore[no-any-return]
 
 
-def ranked(stats_key: Any, q: str, kinds: list[str], want: int, cap: int, successor: str | None) -> Plan:
-    """(how many names of ``kinds`` contain ``q``, up to ``cap``; the first ``want`` of them in rank
-    order), or None when a walk stopped short (the caller's general plan answers)."""
+def ranked(
+    stats_key: Any, q: str, kinds: list[str] | None, want: int, cap: int, successor: str | None
+) -> Plan:
+    """(how many names of ``kinds`` (None: every subject) contain ``q``, up to ``cap``; the first
+    ``want`` of them in rank order), or None when a walk stopped short (the caller's general plan
+    answers)."""
     frequencies = STATS.kept(stats_key)
     if frequencies is None:
         frequencies = STATS.keep(stats_key, (yield STATS_SQL, {}))
     chosen = frequencies
     pair = min(pairs_of(q), key=lambda p: chosen.get(p, 0.0))  # one not among the most common, if any
     params = {"q": q, "pair": pair, "kinds": kinds, "steps": STEPS, "cap": cap, "want": want}
-    found = yield COLLECT_SQL.format(kinds=_KINDS), params
+    found = yield COLLECT_SQL.format(kinds=_kinds(kinds)), params
     total, scanned = int(found[0].total), found[0].scanned
     matches = [r for r in found if r.id is not None]
     if total < cap:
@@ -171,11 +187,18 @@ def _starting(
     """The first ``:want`` names starting with the query (exact names first), in rank order; None
     when a walk stopped short."""
     below = "" if successor is None else ' AND d.name_search COLLATE "C" < :hi'
-    found = yield PREFIX_SQL.format(below=below), {**params, "hi": successor, "few": PREFIX_FEW}
+    kinds = "" if params["kinds"] is None else " AND d.kind = ANY(CAST(:kinds AS text[]))"
+    found = yield PREFIX_SQL.format(below=below, kinds=kinds), {**params, "hi": successor, "few": PREFIX_FEW}
     if int(found[0].ranged) < PREFIX_FEW:
         return [r for r in found if r.id is not None]
     # many names start with the query: the rarest pair's entries hold them all, in rank order
-    starting = list((yield CLASS_SQL.format(kinds=_KINDS, where="strpos(w.ns, :q) = 1"), params))
+    walk = CLASS_SQL.format(kinds=_kinds(params["kinds"]), where="strpos(w.ns, :q) = 1")
+    starting = list((yield walk, params))
     if len(starting) < params["want"]:  # fewer of these kinds, or a walk stopped at STEPS entries
         return None
     return starting
+
+
+def _kinds(kinds: list[str] | None) -> str:
+    """The walk's kind filter: none when every subject is searched."""
+    return "" if kinds is None else _KINDS

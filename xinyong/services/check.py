@@ -25,6 +25,7 @@ from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role, SubjectKind
 from xinyong.errors import InvalidInput, NotFound, NotPermitted
 from xinyong.search import index as search_index
+from xinyong.search.normalise import normalise_query
 from xinyong.services import authorizations, objections, querylog
 from xinyong.services import lists as list_service
 from xinyong.store import Store
@@ -193,8 +194,8 @@ class Check:
         the pairs table does not answer (the caller runs :meth:`search`)."""
         q = check_query(text)
         conns = self.store.async_connections
-        if conns is None or ids.classify(q) is not ids.IdentifierKind.UNKNOWN:
-            return None
+        if conns is None or ids.classify(q) is not ids.IdentifierKind.UNKNOWN or len(normalise_query(q)) < 2:
+            return None  # one character: the general plan (xinyong.search.index), no loop connection
         page = max(1, min(page, MAX_PAGE))
         kinds = PUBLIC_KINDS if actor.role is Role.PUBLIC else None
         key = (q, kinds, page)

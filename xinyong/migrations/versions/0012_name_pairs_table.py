@@ -19,8 +19,9 @@ in a b-tree in that order, which is the ranking's order within a class (length, 
 point order, then id). Every name containing a query contains each of the query's pairs, so the
 names containing the query are among the entries of any one of its pairs, in rank order: a page is
 an index-only walk of the query's rarest pair that stops at the page (``xinyong.search.index``).
-The walk rechecks every entry with ``strpos`` on the name it holds, so the table can make a search
-faster, never change its answer.
+The walk rechecks every entry with ``strpos`` on the name it holds; the table answers rightly as long
+as it holds every subject's pairs, which the triggers below keep (``PostgresSearch.rebuild`` refills
+it after writes that bypass triggers).
 
 Statement-level triggers (transition tables) keep it: an insert adds the new subjects' pairs, an
 update that changes a name or a kind replaces the subject's pairs, a delete removes them (each in
@@ -121,6 +122,9 @@ FUNCTION_NAMES = (
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    # no subject written from now until the triggers exist (the migration's commit): one written
+    # between the fill and the triggers would have no pairs, and no search would find it
+    op.execute("LOCK TABLE subjects IN SHARE ROW EXCLUSIVE MODE")
     op.execute(TABLE)
     op.execute(FILL)  # before the index: one sort instead of a b-tree insert a row
     op.execute(INDEX)
