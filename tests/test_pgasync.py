@@ -424,3 +424,36 @@ def test_disposing_from_another_thread_lets_a_running_loop_close_its_connections
         loop.call_soon_threadsafe(loop.stop)
         runner.join(timeout=10)
         loop.close()
+
+
+def test_a_big_bulk_screening_shares_its_lookups_between_two_connections(
+    platform: Platform, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From screening._SHARED_FROM identifiers, PostgreSQL's lookups are shared by two connections
+    (a thread fetching half the chunks): the same answers as from one."""
+    party = screening.authenticate(platform.store, key)
+    used: list[int] = []
+    fetched = screening._fetched
+    monkeypatch.setattr(screening, "_fetched", lambda raw, *args: used.append(id(raw)) or fetched(raw, *args))
+    values = [f"B{i:017d}" for i in range(60_000)] + [COMPANY, CONTROLLER, ADULT, UNLISTED]
+
+    def bulk() -> dict[str, Any]:
+        return screening.screen_bulk(
+            platform.store,
+            platform.catalog,
+            party,
+            identifiers=values,
+            measure="no_flights",
+            purpose="ticketing",
+            today=D0,
+            limit=None,
+        )
+
+    shared = bulk()
+    assert len(set(used)) == 2
+    used.clear()
+    monkeypatch.setattr(screening, "_SHARED_FROM", 10**9)
+    alone = bulk()
+    assert len(set(used)) == 1
+    assert shared["results"] == alone["results"]
+    assert {r["identifier"] for r in shared["results"]} == {COMPANY, CONTROLLER, ADULT}
