@@ -391,7 +391,7 @@ class _RankedSearch:
 
     def rebuild(self, conn: Connection) -> int:
         """Re-index every subject's name_search; the number of subjects. Needed only after the
-        index was lost or damaged (PostgreSQL maintains its indexes itself: nothing to do)."""
+        index was lost or damaged (PostgreSQL: its pairs table, see PostgresSearch.rebuild)."""
         return 0
 
     def _choose(self, conn: Connection, req: _Query) -> _Plan:
