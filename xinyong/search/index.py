@@ -275,10 +275,7 @@ class _RankedSearch:
             rows = self._walk(conn, replace(req, common=plan.scan))
         elif plan.scan:
             rows = self._rows(conn, self._ranked_sql(plan), plan.params)
-        hits = [
-            Hit(r.id, r.name, r.kind, _score(r.cls, len(req.q), r.len), id_value=r.id_value) for r in rows
-        ]
-        return _page(req, total, hits)
+        return _ranked_page(req, total, rows)
 
     # --- rank-ordered reading of common fragments (migration 0009) -----------------------------
     # The ranking is: exact names, then names starting with the query, then the rest, each class in
@@ -972,11 +969,7 @@ def _pairs_page(req: _Query, found: tuple[int, list[Any]]) -> SearchPage:
     total, rows = found
     if req.offset >= min(total, MAX_TOTAL):
         return _page(req, total, [])
-    hits = [
-        Hit(r.id, r.name, r.kind, _score(r.cls, len(req.q), r.len), id_value=r.id_value)
-        for r in rows[req.offset : req.offset + req.limit]
-    ]
-    return _page(req, total, hits)
+    return _ranked_page(req, total, rows[req.offset : req.offset + req.limit])
 
 
 def _stats_key(driver: Any) -> tuple[Any, ...]:
@@ -1068,6 +1061,12 @@ def walk_steps(sample: Sequence[_Sampled], req: _Query) -> int:
         first = min((s.length for s in rows if s.hits), default=None)
         steps += sum(s.names for s in rows if first is None or s.length < first)
     return steps
+
+
+def _ranked_page(req: _Query, count: int, rows: Sequence[Any]) -> SearchPage:
+    """The page of ranked rows (id, name, kind, id_value, cls, len), scored."""
+    hits = [Hit(r.id, r.name, r.kind, _score(r.cls, len(req.q), r.len), id_value=r.id_value) for r in rows]
+    return _page(req, count, hits)
 
 
 def _page(req: _Query, count: int, hits: list[Hit]) -> SearchPage:
