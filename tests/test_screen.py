@@ -285,7 +285,7 @@ def test_screening_queries_probe_by_identifier_on_sqlite(platform: Platform) -> 
         for sql, params in _queries(measure, [ADULT, COMPANY], persons=True):
             plan = " | ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
             first = plan.split(" | ")[0]
-            assert "ix_list_entries_id_value_state" in first or "ix_list_entry_persons_id_value" in first, (
+            assert "ix_list_entries_screening" in first or "ix_list_entry_persons_id_value" in first, (
                 plan
             )
             assert "SCAN" not in plan, plan

@@ -461,12 +461,19 @@ list_entries = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 # Screening looks entries up by identifier: the index has three equality columns so that SQLite's
-# planner (the platform runs no ANALYZE) prefers it to the list-page index.
+# planner (the platform runs no ANALYZE) prefers it to the list-page index, then every other column
+# a screening reads, so that its lookups read no table row (migration 0013).
 Index(
-    "ix_list_entries_id_value_state",
+    "ix_list_entries_screening",
     list_entries.c.id_value,
     list_entries.c.state,
     list_entries.c.list_type,
+    list_entries.c.subject_kind,
+    list_entries.c.starts_on,
+    list_entries.c.ends_on,
+    list_entries.c.id,
+    list_entries.c.decision_document,
+    list_entries.c.unit_code,
 )
 Index("ix_list_entries_state_ends_on", list_entries.c.state, list_entries.c.ends_on)
 Index("ix_list_entries_list_type_starts_on", list_entries.c.list_type, list_entries.c.starts_on)
