@@ -162,7 +162,9 @@ def _authenticate_on(raw: Any, key: str | None) -> Party:
     return _party_of(cursor.fetchone())
 
 
-_AUTH_SQL = "SELECT code, name, purposes, active FROM relying_parties WHERE api_key_hash = {}"
+# purposes as text (CAST for both databases), decoded by _party_of from a cache rather than by psycopg's
+# JSON loader for each request
+_AUTH_SQL = "SELECT code, name, CAST(purposes AS TEXT), active FROM relying_parties WHERE api_key_hash = {}"
 
 
 def _required(key: str | None) -> str:
@@ -182,7 +184,9 @@ def _party_of(row: Any) -> Party:
             "unknown or revoked API key", message_zh="接口密钥无效或已停用", rule="auth.key_invalid"
         )
     code, name, purposes, _ = row
-    if isinstance(purposes, str):  # SQLite hands JSON back as text, and so does _lookup_by_key
+    if isinstance(purposes, bytes):  # JSON a driver hands back undecoded (not one this platform uses)
+        purposes = purposes.decode()
+    if isinstance(purposes, str):  # JSON as text: the purposes are read CAST AS TEXT
         return Party(code, name, _purposes(purposes), True)
     return Party(code, name, frozenset(purposes or ()), True)
 
@@ -313,8 +317,7 @@ def _lookup_by_key(measure: Measure | None, value: str, key: str | None) -> tupl
     if lookup is None:
         return _AUTH_SQL.format("%s"), (key,)
     return (
-        # purposes as text: decoded by _party_of from a cache, not by psycopg's JSON loader each time
-        "SELECT k.code, k.name, k.purposes::text, k.active, l.* FROM relying_parties AS k"
+        "SELECT k.code, k.name, CAST(k.purposes AS TEXT), k.active, l.* FROM relying_parties AS k"
         f" LEFT JOIN LATERAL ({lookup}) AS l ON true WHERE k.api_key_hash = %s"
         " ORDER BY l.role NULLS FIRST",  # the subject's own entries first, as in _single_pg
         (*params, key),
@@ -355,6 +358,7 @@ def _screened(
     purpose: str,
     today: date,
 ) -> dict[str, Any]:
+    """:func:`screen_bulk` once the party is entitled: look up, record, answer."""
     values = list(map(str.upper, map(str.strip, identifiers)))
     with store.driver_read() as raw, _second_read(store, len(values)) as second:
         hits = _lookup(raw, m, values, today, second)  # in reads: the write lock is for the record
