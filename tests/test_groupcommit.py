@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from store_helpers import screening_row as _row
 from store_helpers import store_with_party
 
-from xinyong.store import Store
-from xinyong.store.groupcommit import GroupWriter, insert_row, insert_row_async
+from xinyong.store import Store, groupcommit
+from xinyong.store.groupcommit import GroupWriter, _DriverInsert, expecting, insert_row, insert_row_async
 from xinyong.store.tables import screenings
 
 
@@ -155,3 +155,112 @@ def test_on_sqlite_rows_go_to_the_writer_thread_while_another_connection_writes(
     with store.read() as conn:
         stored = conn.execute(select(func.count()).where(screenings.c.party_code == party)).scalar()
     assert stored == 10
+
+
+class _Batches:
+    """The number of rows of each statement the loops send (PostgreSQL)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sizes: list[int] = []
+        send = _DriverInsert.insert_async
+
+        async def counted(driver: _DriverInsert, conns: Any, rows: list[dict[str, Any]]) -> list[int]:
+            self.sizes.append(len(rows))
+            return await send(driver, conns, rows)
+
+        monkeypatch.setattr(_DriverInsert, "insert_async", counted)
+
+
+def _postgres_only(store: Store) -> None:
+    if store.async_connections is None:
+        pytest.skip("rows said to be coming are waited for on PostgreSQL only")
+
+
+def test_rows_said_to_be_coming_share_the_statement_of_those_gathered(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five coroutines whose rows come at different times: one statement, not one per row."""
+    _postgres_only(store)
+    party: str = store.party  # type: ignore[attr-defined]
+    monkeypatch.setattr(groupcommit, "GATHER_S", 30.0)  # only the expectations decide
+    batches = _Batches(monkeypatch)
+
+    async def one(n: int) -> int:
+        with expecting(store, screenings):
+            await asyncio.sleep(0.01 * n)  # a lookup that takes a while
+        return await insert_row_async(store, screenings, _row(party, n))
+
+    async def five() -> list[int]:
+        return await asyncio.wait_for(asyncio.gather(*(one(n) for n in range(5))), 10)
+
+    ids = asyncio.run(five())
+    assert batches.sizes == [5]
+    assert len(set(ids)) == 5
+    with store.read() as conn:
+        count = conn.execute(select(func.count()).where(screenings.c.party_code == party)).scalar()
+    assert count == 5
+
+
+def test_a_row_that_does_not_come_holds_nothing_back(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A coroutine that failed (or had nothing to insert) releases the rows waiting for it at once."""
+    _postgres_only(store)
+    party: str = store.party  # type: ignore[attr-defined]
+    monkeypatch.setattr(groupcommit, "GATHER_S", 30.0)  # a forgotten expectation would hold 30 s
+
+    async def refused() -> None:
+        with expecting(store, screenings):
+            await asyncio.sleep(0.05)
+            raise RuntimeError("refused")
+
+    async def fine() -> int:
+        with expecting(store, screenings):
+            pass
+        return await insert_row_async(store, screenings, _row(party, 1))
+
+    async def both() -> list[object]:
+        return await asyncio.wait_for(asyncio.gather(refused(), fine(), return_exceptions=True), 10)
+
+    failed, stored = asyncio.run(both())
+    assert isinstance(failed, RuntimeError) and isinstance(stored, int) and stored > 0
+
+
+def test_gathered_rows_wait_for_a_slow_one_no_longer_than_the_bound(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lookup that hangs holds the others' rows back GATHER_S at most."""
+    _postgres_only(store)
+    party: str = store.party  # type: ignore[attr-defined]
+    monkeypatch.setattr(groupcommit, "GATHER_S", 0.05)
+    batches = _Batches(monkeypatch)
+
+    async def run() -> tuple[bool, list[int]]:
+        done = asyncio.Event()
+
+        async def slow() -> int:
+            with expecting(store, screenings):
+                await asyncio.sleep(3)
+            done.set()
+            return await insert_row_async(store, screenings, _row(party, 1))
+
+        task = asyncio.create_task(slow())
+        await asyncio.sleep(0)  # the slow one has said its row is coming
+        fast = await asyncio.wait_for(insert_row_async(store, screenings, _row(party, 2)), 2)
+        return done.is_set(), [fast, await task]
+
+    slow_finished_first, ids = asyncio.run(run())
+    assert not slow_finished_first  # the fast row went after GATHER_S, not after the slow lookup
+    assert batches.sizes == [1, 1] and len(set(ids)) == 2
+
+
+def test_expecting_changes_nothing_on_sqlite(store: Store) -> None:
+    if store.async_connections is not None:
+        pytest.skip("SQLite")
+    party: str = store.party  # type: ignore[attr-defined]
+
+    async def one() -> tuple[dict[Any, int], int]:
+        with expecting(store, screenings):
+            expected = dict(groupcommit._writer(store, screenings)._expected)
+        return expected, await insert_row_async(store, screenings, _row(party, 1))
+
+    expected, new_id = asyncio.run(one())
+    assert expected == {} and new_id > 0

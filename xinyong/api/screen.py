@@ -97,9 +97,16 @@ async def screen_one(
         today=p.today(),
     )
     if p.store.async_connections is not None:  # PostgreSQL: from the event loop, one round trip
-        row, answer = await screening.look_up_async(
-            p.store, p.catalog, who, identifier=identifier, measure=measure, purpose=purpose, today=p.today()
-        )
+        with screening.record_follows(p.store):  # its record joins the loop's next commit
+            row, answer = await screening.look_up_async(
+                p.store,
+                p.catalog,
+                who,
+                identifier=identifier,
+                measure=measure,
+                purpose=purpose,
+                today=p.today(),
+            )
         return await screening.record(p.store, row, answer)
     inline = p.store.dialect == "sqlite" and p.store.idle_connections > 0
     row, answer = look_up() if inline else await run_in_threadpool(look_up)

@@ -235,6 +235,13 @@ def screen(
     return answer | {"screening_id": groupcommit.insert_row(store, screenings, row)}
 
 
+def record_follows(store: Store) -> AbstractContextManager[None]:
+    """Around a single screening's lookup whose :func:`record` follows at once: the records other
+    screenings of this event loop have ready wait for it, to share its commit (PostgreSQL; see
+    :func:`xinyong.store.groupcommit.expecting`)."""
+    return groupcommit.expecting(store, screenings)
+
+
 async def record(store: Store, row: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
     """:func:`screen`'s second half for a coroutine: the answer once its record has committed."""
     return answer | {"screening_id": await groupcommit.insert_row_async(store, screenings, row)}
