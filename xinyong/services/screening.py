@@ -15,7 +15,7 @@ import json
 import secrets
 import sqlite3
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -487,20 +487,33 @@ def _lookup_many_pg(
         if chunk.count("\n") != len(part) - 1:  # an identifier holding the separator matches
             chunk = "\n".join(v for v in part if "\n" not in v)  # nothing stored: left out
         chunks.append(chunk)
-    if second is None:
-        results = _fetched(raw, statements, chunks, shared)
-    else:
-        # half the chunks (every other one) on a second connection, fetched by a thread: the two
-        # server processes look up at once, and each thread waits for its server without the GIL
-        with ThreadPoolExecutor(1) as pool:
-            theirs = pool.submit(_fetched, second, statements, chunks[1::2], shared)
-            results = _fetched(raw, statements, chunks[0::2], shared) + theirs.result()
-    for rows in results:  # a chunk's subjects' rows before its persons': the first entry found is answered
+
+    def restricting(rows: list[Any]) -> None:
+        # a chunk's subjects' rows before its persons': the first entry found is answered. From two
+        # threads, each with chunks of its own, so no identifier is looked at by both; the decisions
+        # they may both work out are the same.
         _restricting(measure, rows, today, found, decided)
 
+    if second is None:
+        _fetched(raw, statements, chunks, shared, restricting)
+        return
+    # half the chunks (every other one) on a second connection, fetched by a thread: the two server
+    # processes look up at once, and each thread waits for its server without the GIL
+    with ThreadPoolExecutor(1) as pool:
+        theirs = pool.submit(_fetched, second, statements, chunks[1::2], shared, restricting)
+        _fetched(raw, statements, chunks[0::2], shared, restricting)
+        theirs.result()
 
-def _fetched(raw: Any, statements: list[str], chunks: list[str], shared: dict[str, Any]) -> list[list[Any]]:
-    """The rows of each of ``statements`` for each of ``chunks``, all sent in one pipeline."""
+
+def _fetched(
+    raw: Any,
+    statements: list[str],
+    chunks: list[str],
+    shared: dict[str, Any],
+    handle: Callable[[list[Any]], None],
+) -> None:
+    """The rows of each of ``statements`` for each of ``chunks``, all sent in one pipeline, each
+    handed to ``handle`` in that order as it comes (while the server looks up the next ones)."""
     cursors = []
     with raw.pipeline():
         for chunk in chunks:
@@ -508,7 +521,8 @@ def _fetched(raw: Any, statements: list[str], chunks: list[str], shared: dict[st
                 cursor = raw.cursor()
                 cursor.execute(sql, {**shared, "ids": chunk}, prepare=False)
                 cursors.append(cursor)
-    return [cursor.fetchall() for cursor in cursors]
+    for cursor in cursors:
+        handle(cursor.fetchall())
 
 
 def _many_pg(persons: bool) -> list[str]:
