@@ -86,28 +86,17 @@ async def screen_one(
     (xinyong.store.pgasync). Each thread-pool hop cost more than the screening itself
     (bench/screen.py).
     """
-    look_up = partial(
-        screening.look_up,
-        p.store,
-        p.catalog,
-        who,
-        identifier=identifier,
-        measure=measure,
-        purpose=purpose,
-        today=p.today(),
-    )
+    asked: dict[str, Any] = {
+        "identifier": identifier,
+        "measure": measure,
+        "purpose": purpose,
+        "today": p.today(),
+    }
     if p.store.async_connections is not None:  # PostgreSQL: from the event loop, one round trip
         with screening.record_follows(p.store):  # its record joins the loop's next commit
-            row, answer = await screening.look_up_async(
-                p.store,
-                p.catalog,
-                who,
-                identifier=identifier,
-                measure=measure,
-                purpose=purpose,
-                today=p.today(),
-            )
+            row, answer = await screening.look_up_async(p.store, p.catalog, who, **asked)
         return await screening.record(p.store, row, answer)
+    look_up = partial(screening.look_up, p.store, p.catalog, who, **asked)
     inline = p.store.dialect == "sqlite" and p.store.idle_connections > 0
     row, answer = look_up() if inline else await run_in_threadpool(look_up)
     return await screening.record(p.store, row, answer)
