@@ -96,4 +96,3 @@ def test_text_from_data_is_escaped(client: TestClient) -> None:
     r = client.get("/catalog/%3Cscript%3Ealert(1)%3C%2Fscript%3E", headers={"accept": "text/html"})
     assert r.status_code == 404
     assert "<script>alert(1)</script>" not in r.text
-

@@ -105,7 +105,7 @@ class XinyongApp(FastAPI):
             # (bench/check.py --quick, 10 connections: name search p99 57 to 25 ms, code 12 to 8 ms).
             # On PostgreSQL a code's lookup (one statement) and a name's search from the pairs table
             # (one to three) are sent from the event loop; any other search goes to the thread pool.
-            inline = p.store.dialect == "sqlite" and p.store.idle_connections > 0
+            inline = p.store.reads_inline
             try:
                 found = None if inline else await check.search_code_async(Actor.public(), q)
                 if found is None and not inline:

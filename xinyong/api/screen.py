@@ -97,7 +97,7 @@ async def screen_one(
             row, answer = await screening.look_up_async(p.store, p.catalog, who, **asked)
         return await screening.record(p.store, row, answer)
     look_up = partial(screening.look_up, p.store, p.catalog, who, **asked)
-    inline = p.store.dialect == "sqlite" and p.store.idle_connections > 0
+    inline = p.store.reads_inline
     row, answer = look_up() if inline else await run_in_threadpool(look_up)
     return await screening.record(p.store, row, answer)
 

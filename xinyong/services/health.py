@@ -39,7 +39,7 @@ async def ping(store: Store) -> None:
         async with conns.read() as conn:
             await conn.execute("SELECT 1")
         return
-    if store.dialect == "sqlite" and not store.bound and store.idle_connections > 0:
+    if store.reads_inline:
         _ping_now(store)
         return
     await to_thread.run_sync(_ping_now, store)

@@ -226,6 +226,13 @@ class Store:
         return len(self._spares) + (int(checkedin()) if checkedin is not None else 0)
 
     @property
+    def reads_inline(self) -> bool:
+        """Whether a short read (an indexed lookup, ~0.1 ms on SQLite) may run on the event loop
+        now: SQLite with a connection ready, so that it waits for none there (a wait would stall
+        every request of the loop); otherwise it belongs in a worker thread."""
+        return self.dialect == "sqlite" and self.idle_connections > 0
+
+    @property
     def thread_connections(self) -> int | None:
         """How many threads may hold a connection at once without the pool opening overflow ones:
         the pool's size less the spares (:meth:`driver_read`) and the group writer's one. An
