@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import anyio.to_thread
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from xinyong.api.app import create_app
+from xinyong.catalog import Catalog
 from xinyong.services import health
+from xinyong.services.platform import Platform
+from xinyong.settings import Settings
 from xinyong.store import Store
 
 
@@ -22,7 +29,7 @@ def test_a_probe_takes_no_worker_thread(engine: Engine, monkeypatch: pytest.Monk
     async def no_thread(*args: object, **kwargs: object) -> None:
         raise AssertionError("the probe went to a worker thread")
 
-    monkeypatch.setattr(health.to_thread, "run_sync", no_thread)
+    monkeypatch.setattr(anyio.to_thread, "run_sync", no_thread)
     try:
         asyncio.run(health.ping(store))
     finally:
@@ -41,7 +48,7 @@ def test_a_probe_of_a_busy_sqlite_store_goes_to_a_thread(
         sent.append(fn)
         fn(*args)  # type: ignore[operator]
 
-    monkeypatch.setattr(health.to_thread, "run_sync", counted)
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
     monkeypatch.setattr(Store, "idle_connections", property(lambda self: 0))
     try:
         asyncio.run(health.ping(store))
@@ -54,3 +61,26 @@ def _give_back(store: Store) -> None:
     """The store's spare connections back to the shared engine's pool (the engine stays open)."""
     while store._spares:
         store._spares.pop().close()
+
+
+def test_the_route_takes_no_worker_thread(
+    engine: Engine, catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``GET /healthz`` end to end on an unbound store, as served: no part of it (a synchronous
+    dependency included, which FastAPI would run in its thread pool) waits for a worker thread."""
+    store = Store(engine)
+    platform = Platform(settings=Settings(data_dir=tmp_path), store=store, catalog=catalog)
+    try:
+        with TestClient(create_app(platform_obj=platform)) as client:
+            assert client.get("/healthz").status_code == 200  # a pooled connection now exists, idle
+
+            async def no_thread(*args: object, **kwargs: object) -> None:
+                raise AssertionError(f"the probe went to a worker thread: {args}")
+
+            monkeypatch.setattr(anyio.to_thread, "run_sync", no_thread)
+            r = client.get("/healthz")
+    finally:
+        if store.async_connections is not None:
+            store.async_connections.close()
+        _give_back(store)
+    assert r.status_code == 200 and r.json()["status"] == "ok"
