@@ -30,6 +30,14 @@ the city is deleted once the file is built.
   CLI, e.g. ``apt-get install -y sqlite3``), and PostgreSQL ``COPY raw_penalties FROM STDIN WITH
   (FORMAT csv, HEADER true)`` into a table of 30 text columns (psycopg streaming the file).
 
+* **Storage floor** (not a baseline, a diagnosis): once ingested, the store's rows are written again
+  into a fresh store (migrated and synced the same way) by the database alone, table by table,
+  parents first: ``INSERT INTO main.t SELECT * FROM src.t`` in one SQLite transaction (ATTACHed;
+  the store's pragmas and loading page cache), a binary ``COPY`` out of the ingested PostgreSQL
+  database streamed into a ``COPY`` in, one transaction. Same indexes, triggers (name search) and
+  foreign keys, no Python per row: ``floor_ratio`` = floor seconds / raw-load seconds is the part
+  of the ratio that no validation or drafting speed can remove while the store keeps what it keeps.
+
 ``ratio`` = ingestion seconds / raw-load seconds (lower is better; target ≤ 2). Memory target: under
 1 GiB peak RSS for 10,000,000 rows (``--memory-rows``). The stored record count (and the batch's
 ``added``) is asserted to be N in each store. The last line of output is the ``RESULT ...`` line.
@@ -404,6 +412,104 @@ def pg_raw(url: str, path: Path, columns: int) -> tuple[float, int]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Storage floor: the stored rows written again, by the database alone
+
+
+def fresh_store(url: str) -> None:
+    """A new store at ``url``: migrated and synced (catalog, units), as ingestion found its own."""
+    from xinyong.services.platform import Platform
+    from xinyong.settings import Settings
+
+    Platform.open(Settings(database_url=url)).close()
+
+
+def stored_tables(count: Callable[[str], int], fresh: Callable[[str], int]) -> list[str]:
+    """The platform's tables (parents first) that ingestion filled: rows in the ingested store, none in
+    a fresh one. Tables that the database fills itself (name search, by trigger) are not the
+    platform's tables, so their triggers fill them again as the rows are written."""
+    from xinyong.store.tables import metadata
+
+    return [t.name for t in metadata.sorted_tables if count(t.name) > 0 and fresh(t.name) == 0]
+
+
+def sqlite_floor(store_db: Path, work: Path) -> tuple[float, list[str]]:
+    """Seconds to write the ingested store's rows into a fresh store, an ``INSERT … SELECT`` a table in
+    one transaction, in SQLite's own C (no Python a row), with the store's indexes, triggers,
+    foreign keys and loading page cache: the part of ingestion's time that no validation or drafting
+    speed can remove. Also each table's seconds, in the order written."""
+    import sqlite3
+
+    from xinyong.store.dialect import SQLITE_LOADING_CACHE_KIB
+
+    db = work / "floor.db"
+    fresh_store(f"sqlite:///{db}")
+    con = sqlite3.connect(db, isolation_level=None)
+    try:
+        for pragma in ("foreign_keys=ON", "synchronous=NORMAL", f"cache_size=-{SQLITE_LOADING_CACHE_KIB}"):
+            con.execute(f"PRAGMA {pragma}")
+        con.execute("ATTACH ? AS src", (str(store_db),))
+
+        def rows_in(schema: str) -> Callable[[str], int]:
+            return lambda t: int(con.execute(f'SELECT count(*) FROM {schema}."{t}"').fetchone()[0])
+
+        tables = stored_tables(rows_in("src"), rows_in("main"))
+        started = time.perf_counter()
+        con.execute("BEGIN")
+        each = []
+        for t in tables:
+            at = time.perf_counter()
+            con.execute(f'INSERT INTO main."{t}" SELECT * FROM src."{t}"')
+            each.append(f"{t} {time.perf_counter() - at:.2f} s")
+        at = time.perf_counter()
+        con.execute("COMMIT")
+        each.append(f"commit {time.perf_counter() - at:.2f} s")
+        seconds = time.perf_counter() - started
+    finally:
+        con.close()
+    for suffix in ("", "-wal", "-shm"):
+        (work / f"floor.db{suffix}").unlink(missing_ok=True)
+    return seconds, each
+
+
+def pg_floor(admin_url: str, store_url: str) -> tuple[float, list[str]]:
+    """:func:`sqlite_floor` on PostgreSQL: each table streamed by binary ``COPY`` from the ingested
+    database into a fresh one, one transaction (the raw baseline is a ``COPY`` too)."""
+    import psycopg
+
+    name = f"xinyong_bench_{uuid.uuid4().hex[:12]}"
+    pg_database(admin_url, name, create=True)
+    try:
+        url = pg_url_for(admin_url, name)
+        fresh_store(url)
+        with psycopg.connect(pg_admin_url(store_url)) as src, psycopg.connect(pg_admin_url(url)) as dst:
+
+            def rows_in(conn: Any) -> Callable[[str], int]:
+                return lambda t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0])
+
+            tables = stored_tables(rows_in(src), rows_in(dst))
+            src.commit()
+            dst.commit()
+            started = time.perf_counter()
+            each = []
+            for t in tables:
+                at = time.perf_counter()
+                with (
+                    src.cursor().copy(f'COPY "{t}" TO STDOUT (FORMAT binary)') as out,
+                    dst.cursor().copy(f'COPY "{t}" FROM STDIN (FORMAT binary)') as into,
+                ):
+                    for block in out:
+                        into.write(block)
+                each.append(f"{t} {time.perf_counter() - at:.2f} s")
+            at = time.perf_counter()
+            dst.commit()
+            each.append(f"commit {time.perf_counter() - at:.2f} s")
+            seconds = time.perf_counter() - started
+        return seconds, each
+    finally:
+        pg_database(admin_url, name, create=False)
+
+
+# ---------------------------------------------------------------------------------------------
 # Output
 
 
@@ -438,10 +544,12 @@ def run_sqlite(work: Path, path: Path, rows: int, profile: bool) -> dict[str, An
     say(f"SQLite: raw load {raw_s:.2f} s; ingestion (child process)")
     ing = run_child(f"sqlite:///{work / 'store.db'}", path, profile)
     check_ingested(ing, rows, "SQLite")
-    say(f"SQLite: ingestion {ing['seconds']:.2f} s, {ing['stored']:,} records stored")
+    say(f"SQLite: ingestion {ing['seconds']:.2f} s, {ing['stored']:,} records stored; storage floor")
+    floor_s, floor_each = sqlite_floor(work / "store.db", work)
+    say(f"SQLite: storage floor {floor_s:.2f} s ({', '.join(floor_each)})")
     for suffix in ("", "-wal", "-shm"):
         (work / f"store.db{suffix}").unlink(missing_ok=True)
-    return {"ing": ing, "raw_s": raw_s}
+    return {"ing": ing, "raw_s": raw_s, "floor_s": floor_s, "floor_each": floor_each}
 
 
 def run_postgres(admin_url: str, path: Path, rows: int, custom_plans: bool) -> dict[str, Any]:
@@ -460,8 +568,10 @@ def run_postgres(admin_url: str, path: Path, rows: int, custom_plans: bool) -> d
         say(f"PostgreSQL: raw load {raw_s:.2f} s; ingestion (child process)")
         ing = run_child(url, path)
         check_ingested(ing, rows, "PostgreSQL")
-        say(f"PostgreSQL: ingestion {ing['seconds']:.2f} s, {ing['stored']:,} records stored")
-        return {"ing": ing, "raw_s": raw_s}
+        say(f"PostgreSQL: ingestion {ing['seconds']:.2f} s, {ing['stored']:,} records stored; storage floor")
+        floor_s, floor_each = pg_floor(admin_url, url)
+        say(f"PostgreSQL: storage floor {floor_s:.2f} s ({', '.join(floor_each)})")
+        return {"ing": ing, "raw_s": raw_s, "floor_s": floor_s, "floor_each": floor_each}
     finally:
         pg_database(admin_url, name, create=False)
 
@@ -552,15 +662,17 @@ def report(
         "raw load s",
         "raw rows/s",
         "ratio",
+        "floor s",
+        "floor ratio",
     ]
     lines = [head]
     fields: dict[str, str] = {}
-    runs: list[tuple[str, int, dict[str, Any], float | None]] = [
-        (db, rows, r["ing"], r["raw_s"]) for db, r in results.items()
+    runs: list[tuple[str, int, dict[str, Any], float | None, float | None]] = [
+        (db, rows, r["ing"], r["raw_s"], r["floor_s"]) for db, r in results.items()
     ]
     if memory is not None and memory_rows:
-        runs.append(("sqlite (memory run)", memory_rows, memory, None))
-    for db, n, ing, raw_s in runs:
+        runs.append(("sqlite (memory run)", memory_rows, memory, None, None))
+    for db, n, ing, raw_s, floor_s in runs:
         lines.append(
             [
                 db,
@@ -572,27 +684,37 @@ def report(
                 f"{raw_s:.2f}" if raw_s else "-",
                 f"{n / raw_s:,.0f}" if raw_s else "-",
                 f"{ing['seconds'] / raw_s:.2f}" if raw_s else "-",
+                f"{floor_s:.2f}" if floor_s else "-",
+                f"{floor_s / raw_s:.2f}" if floor_s and raw_s else "-",
             ]
         )
     for db, key in (("sqlite", "sqlite"), ("postgresql", "pg")):
         r = results.get(db)
         if r is None:
-            fields.update({f"{key}_{k}": NA for k in ("rows_per_s", "raw_rows_per_s", "ratio", "peak_mib")})
+            figures = ("rows_per_s", "raw_rows_per_s", "ratio", "peak_mib", "floor_ratio")
+            fields.update({f"{key}_{k}": NA for k in figures})
             continue
         ing, raw_s = r["ing"], r["raw_s"]
         fields[f"{key}_rows_per_s"] = f"{rows / ing['seconds']:.0f}"
         fields[f"{key}_raw_rows_per_s"] = f"{rows / raw_s:.0f}"
         fields[f"{key}_ratio"] = f"{ing['seconds'] / raw_s:.3f}"
         fields[f"{key}_peak_mib"] = f"{ing['peak_mib']:.0f}"
+        fields[f"{key}_floor_ratio"] = f"{r['floor_s'] / raw_s:.3f}"
     print()
     print(table(lines))
     print()
     print("ratio = ingestion seconds / raw bulk-load seconds (sqlite3 .import; COPY): lower is better")
     print(
+        "floor = the ingested store's rows written into a fresh store by the database alone (INSERT … "
+        "SELECT; binary COPY), same indexes, triggers and keys: what ingestion costs before any Python"
+    )
+    for db, r in results.items():
+        print(f"floor {db}, each table: {', '.join(r['floor_each'])}")
+    print(
         "CPU s and peak RSS: the ingesting process and its drafting process if any (RSS: a sum of peaks); "
         "PostgreSQL server time and memory not counted; RSS includes the interpreter and imports"
     )
-    for db, _n, ing, _ in runs:
+    for db, _n, ing, _, _ in runs:
         if ing.get("drafting"):
             print(f"drafting {db}: {ing['drafting']}")
         first, last = ing.get("first_rate"), ing.get("last_rate")
@@ -624,7 +746,8 @@ def report(
         f"sqlite_raw_rows_per_s={fields['sqlite_raw_rows_per_s']} sqlite_ratio={fields['sqlite_ratio']} "
         f"sqlite_peak_mib={fields['sqlite_peak_mib']} pg_rows_per_s={fields['pg_rows_per_s']} "
         f"pg_raw_rows_per_s={fields['pg_raw_rows_per_s']} pg_ratio={fields['pg_ratio']} "
-        f"pg_peak_mib={fields['pg_peak_mib']}{extra}"
+        f"pg_peak_mib={fields['pg_peak_mib']} sqlite_floor_ratio={fields['sqlite_floor_ratio']} "
+        f"pg_floor_ratio={fields['pg_floor_ratio']}{extra}"
     )
 
 
