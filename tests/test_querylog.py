@@ -5,7 +5,7 @@ looked at its file."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -69,7 +69,7 @@ def test_an_authorized_read_is_logged_with_who_why_and_on_whose_authority(town: 
     )
     assert (e.authorization_id, e.proof, e.authorizer) == (found.id, "授权书 ZS-7", "subject:zhangsan")
     assert got[0].object_id == town.person_record
-    assert e.retain_until == date(TODAY.year + 5, TODAY.month, TODAY.day)
+    assert e.retain_until == rules.retain_until(rules.query_day(e.occurred_at))  # made now, not on TODAY
 
 
 def test_the_publics_free_queries_and_the_subjects_own_look_are_not_logged(town: Town) -> None:
@@ -140,6 +140,16 @@ def test_entries_are_kept_five_years_and_only_then_purged(town: Town) -> None:
 def test_retention_is_at_least_five_years_even_from_a_leap_day() -> None:
     assert rules.retain_until(date(2028, 2, 29)) == date(2033, 3, 1)
     assert rules.retain_until(date(2026, 11, 28)) == date(2031, 11, 28)
+
+
+def test_retention_counts_from_the_query_s_day_in_china() -> None:
+    """A query at 20:00 UTC is made on the next day in China, where the purge counts its days: its
+    retention starts from that day, not from the UTC date (a day short of five years)."""
+    late = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    assert rules.query_day(late) == date(2026, 11, 29)
+    assert rules.query_day(late.replace(tzinfo=None)) == date(2026, 11, 29)  # SQLite's naive UTC
+    assert rules.query_day(datetime(2026, 11, 28, 15, 59, tzinfo=UTC)) == date(2026, 11, 28)
+    assert rules.retain_until(rules.query_day(late)) == date(2031, 11, 29)
 
 
 # --- the subject's view over HTTP ------------------------------------------------------------------

@@ -96,7 +96,7 @@ def record_in(
                 authorizer=auth.granted_by if auth else None,
                 proof=auth.proof if auth else None,
                 event_seq=seq,
-                retain_until=rules.retain_until(when.date()),
+                retain_until=rules.retain_until(rules.query_day(when)),  # China's day, as the purge's
             )
             .returning(query_log.c.id)
         ).scalar_one()
