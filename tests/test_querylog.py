@@ -13,6 +13,7 @@ from access_helpers import BANK, OPERATOR, TODAY, Town, account_key, bank_actor,
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select, update
 
+from xinyong import chinatime
 from xinyong.api.app import create_app
 from xinyong.audit import log
 from xinyong.audit.keys import KeyStore
@@ -69,7 +70,7 @@ def test_an_authorized_read_is_logged_with_who_why_and_on_whose_authority(town: 
     )
     assert (e.authorization_id, e.proof, e.authorizer) == (found.id, "授权书 ZS-7", "subject:zhangsan")
     assert got[0].object_id == town.person_record
-    assert e.retain_until == rules.retain_until(rules.query_day(e.occurred_at))  # made now, not on TODAY
+    assert e.retain_until == rules.retain_until(chinatime.day_of(e.occurred_at))  # made now, not on TODAY
 
 
 def test_the_publics_free_queries_and_the_subjects_own_look_are_not_logged(town: Town) -> None:
@@ -146,10 +147,10 @@ def test_retention_counts_from_the_query_s_day_in_china() -> None:
     """A query at 20:00 UTC is made on the next day in China, where the purge counts its days: its
     retention starts from that day, not from the UTC date (a day short of five years)."""
     late = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
-    assert rules.query_day(late) == date(2026, 11, 29)
-    assert rules.query_day(late.replace(tzinfo=None)) == date(2026, 11, 29)  # SQLite's naive UTC
-    assert rules.query_day(datetime(2026, 11, 28, 15, 59, tzinfo=UTC)) == date(2026, 11, 28)
-    assert rules.retain_until(rules.query_day(late)) == date(2031, 11, 29)
+    assert chinatime.day_of(late) == date(2026, 11, 29)
+    assert chinatime.day_of(late.replace(tzinfo=None)) == date(2026, 11, 29)  # SQLite's naive UTC
+    assert chinatime.day_of(datetime(2026, 11, 28, 15, 59, tzinfo=UTC)) == date(2026, 11, 28)
+    assert rules.retain_until(chinatime.day_of(late)) == date(2031, 11, 29)
 
 
 # --- the subject's view over HTTP ------------------------------------------------------------------

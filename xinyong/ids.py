@@ -74,10 +74,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from xinyong import chinatime
 from xinyong.domain.enums import SubjectKind
 from xinyong.errors import InvalidIdentifier, Problem
 
@@ -197,7 +198,6 @@ _RESIDENCE_PERMIT_REGIONS = frozenset({"810000", "820000", "830000"})
 _MMDD: frozenset[str] = frozenset((date(2000, 1, 1) + timedelta(days=i)).strftime("%m%d") for i in range(366))
 _MIN_BIRTH = "18800101"
 _MIN_BIRTH_DATE = date(1880, 1, 1)
-_CHINA_TZ = timezone(timedelta(hours=8))  # no DST in China since 1991
 
 #: GB 32100 Table 1, registration authority (position 1). Unverified table: informational only.
 USCC_AUTHORITIES: dict[str, str] = {
@@ -254,10 +254,6 @@ def _fast_normalise(s: str) -> str:
     if not s.isascii():
         s = s.translate(_FOLD)
     return s.strip().upper()
-
-
-def _china_today() -> date:
-    return datetime.now(_CHINA_TZ).date()
 
 
 _today_cache: list[Any] = [-1, ""]
@@ -558,7 +554,7 @@ def parse_resident_id(s: str, *, today: date | None = None) -> ResidentId:
         ) from None
     if birth < _MIN_BIRTH_DATE:
         raise _error("ric.birth_date", "birth date before 1880-01-01", "出生日期早于1880年1月1日")
-    if birth > (today or _china_today()):
+    if birth > (today or chinatime.today()):
         raise _error("ric.future_birth_date", "birth date is in the future", "出生日期晚于当前日期")
     expected = RIC_CHECK_CHARS[sum(map(_getitem, _RIC_TABLES, code)) % 11]
     if code[17] != expected:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date
 
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Purpose, Role
@@ -112,16 +112,6 @@ def logs_query(actor: Actor, subject_id: str) -> bool:
     if actor.role is Role.PUBLIC:
         return False
     return not (actor.role is Role.SUBJECT and actor.subject_id == subject_id)
-
-
-CHINA_TIME = timezone(timedelta(hours=8))  # China Standard Time: no daylight saving since 1991
-
-
-def query_day(moment: datetime) -> date:
-    """China's calendar day of a query made at ``moment`` (aware, or naive UTC as SQLite returns it):
-    the day its retention counts from, on the calendar the purge's ``today`` is on."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(CHINA_TIME).date()
 
 
 def retain_until(day: date) -> date:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import timedelta, timezone
 from functools import cache
 from xml.sax.saxutils import escape
 
@@ -24,10 +23,10 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from xinyong import chinatime
 from xinyong.reports.content import Item, Report, Section
 
 FONT = "STSong-Light"
-CHINA = timezone(timedelta(hours=8))
 MARGIN = 15 * mm
 QR_SIZE = 28 * mm
 MARKS = {
@@ -157,7 +156,7 @@ def _header_table(report: Report) -> Table:
     purpose = PURPOSES.get(body.purpose, (body.purpose, body.purpose))
     rows = [
         ("number", report.number),
-        ("issued", report.issued_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S (UTC+8)")),
+        ("issued", report.issued_at.astimezone(chinatime.CHINA).strftime("%Y-%m-%d %H:%M:%S (UTC+8)")),
         ("as_of", body.as_of.isoformat()),
         ("purpose", purpose[1] if lang == "en" else purpose[0]),
         ("name", s.name),

@@ -12,13 +12,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from xinyong import ids
+from xinyong import chinatime, ids
 from xinyong.catalog import Catalog, CatalogItem, FieldSchema
 from xinyong.domain import disclosure
 from xinyong.domain.actor import Actor
@@ -50,10 +50,6 @@ PROFILE_PAGE_SIZE = 50  # records shown on one page of a profile (every record i
 CHECK_CACHE_SECONDS = 5.0  # how long a Check (unit names, label tables) serves requests before a fresh one
 SEARCH_CACHE_SECONDS = 30.0  # how long a name search's page is answered again without the database
 SEARCH_CACHE_SIZE = 4096  # name-search pages kept per process
-
-
-def china_today() -> date:
-    return datetime.now(timezone(timedelta(hours=8))).date()
 
 
 def viewer_for(actor: Actor, subject_id: str, authorized: bool = False) -> disclosure.Viewer:
@@ -123,7 +119,7 @@ class Check:
 
     def __init__(self, store: Store, catalog: Catalog, lang: str = "zh", today: date | None = None) -> None:
         self.store, self.catalog, self.lang = store, catalog, lang
-        self.today = today or china_today()
+        self.today = today or chinatime.today()
         self._labels: dict[str, dict[str, str]] = {}
         self._request = threading.local()  # per-request state: a Check is shared (check_for)
 

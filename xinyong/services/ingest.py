@@ -37,12 +37,13 @@ import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from xinyong import chinatime
 from xinyong.catalog import Catalog, CatalogItem
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role
@@ -334,7 +335,7 @@ class _Run:
         schema = catalog.schemas[item.schema]
         self.schema = schema
         self.roles = SchemaRoles(schema)
-        self.validator = RowValidator(schema, catalog.enums, options.today or _china_today())
+        self.validator = RowValidator(schema, catalog.enums, options.today or chinatime.today())
         self.stamp = events.now()
         self.cells = tuple((i, code) for i, code in enumerate(columns.codes) if code is not None)
         self.width = max((i for i, _ in self.cells), default=-1) + 1
@@ -633,12 +634,6 @@ def _chunked(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
 
 def _date(text: Any) -> date | None:
     return date.fromisoformat(text) if isinstance(text, str) and text else None
-
-
-def _china_today() -> date:
-    from datetime import timedelta, timezone
-
-    return datetime.now(timezone(timedelta(hours=8))).date()
 
 
 def _open_batch(conn: Connection, report: BatchReport, source: _Source, actor: Actor) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
+from xinyong import chinatime
 from xinyong.catalog import Catalog, load_catalog
 from xinyong.domain.actor import Actor
 from xinyong.services import catalog as catalog_service
@@ -38,7 +39,7 @@ class Platform:
         """The platform's date: China's calendar day, unless a fixed date is configured."""
         if self.settings.today:
             return date.fromisoformat(self.settings.today)
-        return datetime.now(timezone(timedelta(hours=8))).date()
+        return chinatime.today()
 
     def close(self) -> None:
         self.store.dispose()

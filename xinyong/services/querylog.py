@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from xinyong import chinatime
 from xinyong.domain import accounts as rules
 from xinyong.domain.accounts import Authorization
 from xinyong.domain.actor import Actor
@@ -96,7 +97,7 @@ def record_in(
                 authorizer=auth.granted_by if auth else None,
                 proof=auth.proof if auth else None,
                 event_seq=seq,
-                retain_until=rules.retain_until(rules.query_day(when)),  # China's day, as the purge's
+                retain_until=rules.retain_until(chinatime.day_of(when)),  # China's day, as the purge's
             )
             .returning(query_log.c.id)
         ).scalar_one()

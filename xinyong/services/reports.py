@@ -16,12 +16,12 @@ import io
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from xinyong import ids
+from xinyong import chinatime, ids
 from xinyong.audit.keys import KeyStore
 from xinyong.catalog import Catalog
 from xinyong.catalog.lists import of
@@ -49,7 +49,6 @@ REPORT_PURPOSES: tuple[Purpose, ...] = (
     Purpose.UNDERSTANDING,  # 了解企业信用
     Purpose.OTHER,  # 其他
 )
-CHINA = timezone(timedelta(hours=8))
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: numbers are read aloud and typed
 _STAFF = frozenset({Role.OPERATOR, Role.AUDITOR, Role.SYSTEM})
 
@@ -90,7 +89,7 @@ def parse_purpose(value: str | Purpose | None) -> Purpose:
 def new_number(issued: datetime) -> str:
     """``XY`` + the day of issue + 10 random characters (~50 bits): not guessable from another report's."""
     tail = "".join(secrets.choice(_ALPHABET) for _ in range(10))
-    return f"XY{issued.astimezone(CHINA):%Y%m%d}-{tail}"
+    return f"XY{issued.astimezone(chinatime.CHINA):%Y%m%d}-{tail}"
 
 
 def verify_url(platform: Platform, number: str) -> str:
@@ -229,7 +228,7 @@ def _store(store: Store, requester: Requester, report: Report, signed: signing.S
         "requester_unit": a.unit,
         "requester_subject_id": a.subject_id,
         "issued_at": report.issued_at,
-        "issued_month": f"{report.issued_at.astimezone(CHINA):%Y-%m}",
+        "issued_month": f"{report.issued_at.astimezone(chinatime.CHINA):%Y-%m}",
         "as_of": body.as_of,
         "key_id": signed.statement.key_id,
         "content_sha256": signed.statement.content_sha256,

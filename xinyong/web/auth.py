@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from xinyong import chinatime
 from xinyong.api.deps import SESSION_COOKIE, actor, client_id, platform
 from xinyong.domain.accounts import THIRD_PARTY_PURPOSES
 from xinyong.domain.actor import Actor
@@ -28,7 +29,6 @@ from xinyong.web.i18n import translator
 from xinyong.web.pages import language, render
 
 router = APIRouter(include_in_schema=False)
-CHINA = timezone(timedelta(hours=8))
 LOGINS_PER_MINUTE, LOGIN_BURST = 10, 5
 
 
@@ -252,7 +252,7 @@ def download(request: Request, p: Platform = Depends(platform)) -> Response:
 def _china_time(when: datetime) -> str:
     """A stored UTC time as China's clock (UTC+8), to the second."""
     aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return aware.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+    return aware.astimezone(chinatime.CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _date(text: str) -> date:

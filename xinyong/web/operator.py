@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hmac
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from xinyong import chinatime
 from xinyong.api.deps import OPERATOR_COOKIE, limiter, operator, platform
 from xinyong.domain.actor import Actor
 from xinyong.services import ingest
@@ -113,4 +114,4 @@ def limits_page(
 
 
 def _clock(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(epoch, chinatime.CHINA).strftime("%Y-%m-%d %H:%M:%S")
