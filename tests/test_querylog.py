@@ -143,6 +143,15 @@ def test_retention_is_at_least_five_years_even_from_a_leap_day() -> None:
     assert rules.retain_until(date(2026, 11, 28)) == date(2031, 11, 28)
 
 
+def test_a_read_late_in_the_utc_day_is_kept_five_years_from_china_s_next_day(
+    town: Town, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 20:00 UTC it is 04:00 the next day in China, where the purge counts its days."""
+    monkeypatch.setattr(querylog.events, "now", lambda: datetime(2026, 11, 28, 20, 0, tzinfo=UTC))
+    querylog.record(town.platform.store, bank_actor(), town.person, "profile")
+    assert [e.retain_until for e in entries(town)] == [date(2031, 11, 29)]
+
+
 def test_retention_counts_from_the_query_s_day_in_china() -> None:
     """A query at 20:00 UTC is made on the next day in China, where the purge counts its days: its
     retention starts from that day, not from the UTC date (a day short of five years)."""

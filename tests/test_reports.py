@@ -350,8 +350,8 @@ def test_list_entries_come_from_the_provider_and_count_for_currentness(city: Pla
 
 
 def test_statistics_by_purpose_kind_and_month(city: Platform) -> None:
-    for purpose in ("due_diligence", "due_diligence", "bank_loan"):
-        issue(city, purpose=purpose)
+    for purpose in ("due_diligence", "due_diligence", "bank_loan"):  # 2026-11-21 06:00 in China
+        issue(city, purpose=purpose, now=datetime(2026, 11, 20, 22, tzinfo=UTC))
     svc.request(city, Actor.public(), sid(city, TENCENT), "bidding", now=datetime(2026, 10, 5, tzinfo=UTC))
     with pytest.raises(NotPermitted):
         svc.statistics(city, Actor.public())

@@ -106,8 +106,13 @@ def test_portal_request_view_and_verify_pages(client: TestClient, city: Platform
 
 def test_operator_dashboard_charts_and_csv(client: TestClient, city: Platform) -> None:  # noqa: F811
     huawei = sid(city, HUAWEI)
-    for purpose in ("due_diligence", "due_diligence", "bidding"):
-        client.post("/api/v1/reports", json={"subject_id": huawei, "purpose": purpose})
+    numbers = [
+        client.post("/api/v1/reports", json={"subject_id": huawei, "purpose": purpose}).json()["number"]
+        for purpose in ("due_diligence", "due_diligence", "bidding")
+    ]
+    months = {f"{n[2:6]}-{n[6:8]}" for n in numbers}  # issued now: the month in China its number says
+    assert len(months) == 1  # (not across a month's end)
+    month = months.pop()
     assert client.get("/operator/reports").status_code == 403
     assert client.get("/api/v1/reports/statistics").status_code == 403
     headers = {"x-operator-token": "tok"}
@@ -115,7 +120,8 @@ def test_operator_dashboard_charts_and_csv(client: TestClient, city: Platform) -
     assert page.status_code == 200 and page.text.count("<svg") == 3
     assert "尽职调查" in page.text and "2 (67%)" in page.text
     csv_text = client.get("/operator/reports.csv", headers=headers).text
-    assert csv_text.splitlines()[1:] == ["2026-11,bidding,enterprise,1", "2026-11,due_diligence,enterprise,2"]
+    expected = [f"{month},bidding,enterprise,1", f"{month},due_diligence,enterprise,2"]
+    assert csv_text.splitlines()[1:] == expected
     api = client.get("/api/v1/reports/statistics", headers=headers).json()
     assert api["total"] == 3 and api["by_purpose"][0] == ["due_diligence", 2]
 

@@ -296,10 +296,10 @@ def test_decision_dates_are_in_range_unless_mistyped(
         d = parse_date(rec["XK_JDRQ" if record_type == "licensing" else "CF_JDRQ"])
         if d is None:
             continue
-        if (name, row) in future:
-            assert d > date.today()
+        if (name, row) in future:  # a mistyped year: 2032 or later (xinyong.synth.mistakes)
+            assert d > AS_OF and d.year > 2031
         else:
-            assert date(2019, 1, 1) <= d <= AS_OF <= date.today()
+            assert date(2019, 1, 1) <= d <= AS_OF
 
 
 def test_every_fine_has_an_amount_unless_left_out_on_purpose(

@@ -340,7 +340,7 @@ class Check:
             .where(subject_names.c.subject_id == subject_id)
             .order_by(subject_names.c.id)
         )
-        return [(r.name, r.valid_from or r.recorded_at.date()) for r in rows]
+        return [(r.name, r.valid_from or chinatime.day_of(r.recorded_at)) for r in rows]  # China's day
 
     def record(self, actor: Actor, record_id: str, today: date | None = None) -> RecordView:
         today = today or self.today
