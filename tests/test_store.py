@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from xinyong.store import Store
 from xinyong.store.engine import SQLITE_MMAP_BYTES, make_engine
 from xinyong.store.migrate import current_revision, differences, downgrade, upgrade
 from xinyong.store.tables import events as events_table
-from xinyong.store.tables import metadata
+from xinyong.store.tables import metadata, query_log
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
@@ -124,3 +125,32 @@ def test_sqlite_writers_are_serialized(tmp_path: Path) -> None:
         t.join()
     assert errors == []
     assert _count_events(store) == 80
+
+
+def test_migration_0014_keeps_older_query_log_entries_five_years_from_china_s_day(tmp_path: Path) -> None:
+    """Entries logged before the fix, late in the UTC day, had a retention a day short; the migration
+    moves theirs and leaves the others."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'q.db'}")
+    upgrade(eng, "0013")
+    row = {
+        "kind": "profile",
+        "subject_id": "S1",
+        "object_id": "",
+        "querier_role": "relying_party",
+        "querier_user": "u",
+        "querier_unit": "bank",
+        "event_seq": 1,
+    }
+    entries = [  # (occurred_at UTC, retain_until as the old code set it)
+        (datetime(2026, 11, 28, 20, 0, tzinfo=UTC), date(2031, 11, 28)),  # 04:00 on the 29th in China
+        (datetime(2026, 11, 28, 10, 0, tzinfo=UTC), date(2031, 11, 28)),  # 18:00 on the 28th in China
+        (datetime(2028, 2, 28, 17, 0, tzinfo=UTC), date(2033, 2, 28)),  # the 29th of February in China
+    ]
+    with eng.begin() as conn:
+        for at, until in entries:
+            conn.execute(insert(query_log).values({**row, "occurred_at": at, "retain_until": until}))
+    upgrade(eng)
+    with eng.connect() as conn:
+        got = conn.execute(select(query_log.c.retain_until).order_by(query_log.c.id)).scalars().all()
+    assert got == [date(2031, 11, 29), date(2031, 11, 28), date(2033, 3, 1)]
+    eng.dispose()
