@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import threading
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from conftest import BACKENDS, _pg_database
 from sqlalchemy import Engine, func, insert, select, text
 
 from xinyong.domain.actor import Actor
@@ -127,10 +130,32 @@ def test_sqlite_writers_are_serialized(tmp_path: Path) -> None:
     assert _count_events(store) == 80
 
 
-def test_migration_0014_keeps_older_query_log_entries_five_years_from_china_s_day(tmp_path: Path) -> None:
+@pytest.fixture(params=BACKENDS)
+def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty database of its own, for migrating step by step."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'blank.db'}")
+        yield eng
+        eng.dispose()
+        return
+    name = f"xinyong_test_{uuid.uuid4().hex[:12]}"
+    url, admin = _pg_database(name)
+    eng = make_engine(url)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_migration_0014_keeps_older_query_log_entries_five_years_from_china_s_day(
+    blank_engine: Engine,
+) -> None:
     """Entries logged before the fix, late in the UTC day, had a retention a day short; the migration
     moves theirs and leaves the others."""
-    eng = make_engine(f"sqlite:///{tmp_path / 'q.db'}")
+    eng = blank_engine
     upgrade(eng, "0013")
     row = {
         "kind": "profile",
@@ -153,4 +178,3 @@ def test_migration_0014_keeps_older_query_log_entries_five_years_from_china_s_da
     with eng.connect() as conn:
         got = conn.execute(select(query_log.c.retain_until).order_by(query_log.c.id)).scalars().all()
     assert got == [date(2031, 11, 29), date(2031, 11, 28), date(2033, 3, 1)]
-    eng.dispose()
