@@ -8,14 +8,13 @@ module works in a PostgreSQL database of its own, dropped afterwards."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PG_URL, _pg_database
+from conftest import PG_URL, pg_scratch_database
 from fastapi.testclient import TestClient
 from lists_helpers import ADULT, COMPANY, COURT, D0, court_listing, resident_id
 from sqlalchemy import exc, func, insert, select, text
@@ -43,8 +42,11 @@ COMPANY_NAME = "深圳市某某科技有限公司"
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     if not PG_URL:
         pytest.skip("XINYONG_TEST_DATABASE_URL is not set")
-    name = f"xinyong_test_async_{uuid.uuid4().hex[:12]}"
-    url, admin = _pg_database(name)
+    with pg_scratch_database("xinyong_test_async") as url:
+        yield from _platform_on(url, tmp_path_factory)
+
+
+def _platform_on(url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("async"), database_url=url, today=D0.isoformat(), jobs_interval_s=0
     )
@@ -81,9 +83,6 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         yield found
     finally:
         found.close()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import BACKENDS, _pg_database
+from conftest import BACKENDS, pg_scratch_database
 from sqlalchemy import Engine, func, insert, select, text
 
 from xinyong.domain.actor import Actor
@@ -138,16 +137,12 @@ def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         yield eng
         eng.dispose()
         return
-    name = f"xinyong_test_{uuid.uuid4().hex[:12]}"
-    url, admin = _pg_database(name)
-    eng = make_engine(url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with pg_scratch_database() as url:
+        eng = make_engine(url)
+        try:
+            yield eng
+        finally:
+            eng.dispose()
 
 
 def test_migration_0014_keeps_older_query_log_entries_five_years_from_china_s_day(
