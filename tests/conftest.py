@@ -49,6 +49,18 @@ def pg_scratch_database(prefix: str = "xinyong_test") -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database of the test's own, not migrated (for migrating step by step)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("XINYONG_TEST_DATABASE_URL is not set")
+    with pg_scratch_database() as url:
+        yield url
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     if request.param == "sqlite":

@@ -19,8 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ingest_helpers import HOUSING, HUAWEI, TENCENT, penalty, write_csv
-from sqlalchemy import Connection, create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, func, insert, select, text
 
 from xinyong.domain.actor import Actor
 from xinyong.domain.enums import Role
@@ -570,25 +569,6 @@ def test_resident_id_lookup_needs_the_flag(store: Store, tmp_path: Path) -> None
 
 # ---------------------------------------------------------------------------------------------
 # The migration backfills existing subjects
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    if not PG_URL:
-        pytest.skip("XINYONG_TEST_DATABASE_URL is not set")
-    name = f"xinyong_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_migration_backfills_existing_subjects(fresh_url: str) -> None:

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import BACKENDS, pg_scratch_database
 from sqlalchemy import Engine, func, insert, select, text
 
 from xinyong.domain.actor import Actor
@@ -129,28 +127,12 @@ def test_sqlite_writers_are_serialized(tmp_path: Path) -> None:
     assert _count_events(store) == 80
 
 
-@pytest.fixture(params=BACKENDS)
-def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on an empty database of its own, for migrating step by step."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'blank.db'}")
-        yield eng
-        eng.dispose()
-        return
-    with pg_scratch_database() as url:
-        eng = make_engine(url)
-        try:
-            yield eng
-        finally:
-            eng.dispose()
-
-
 def test_migration_0014_keeps_older_query_log_entries_five_years_from_china_s_day(
-    blank_engine: Engine,
+    fresh_url: str,
 ) -> None:
     """Entries logged before the fix, late in the UTC day, had a retention a day short; the migration
     moves theirs and leaves the others."""
-    eng = blank_engine
+    eng = make_engine(fresh_url)
     upgrade(eng, "0013")
     row = {
         "kind": "profile",
@@ -172,4 +154,5 @@ def test_migration_0014_keeps_older_query_log_entries_five_years_from_china_s_da
     upgrade(eng)
     with eng.connect() as conn:
         got = conn.execute(select(query_log.c.retain_until).order_by(query_log.c.id)).scalars().all()
+    eng.dispose()
     assert got == [date(2031, 11, 29), date(2031, 11, 28), date(2033, 3, 1)]
